@@ -1,0 +1,38 @@
+# Each target creates the virtual environment it needs from scratch when it is missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: demo test lint studio examples bench bench-evidence bench-llm clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --upgrade pip
+	@$(BIN)/python -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+## demo: a full offline review of the bundled churn example (reports in workflow_outputs/)
+demo: $(STAMP)
+	$(BIN)/gates review examples/churn/dossier.yaml
+
+## test: the whole test suite (unit, integration, end to end)
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## studio: LangGraph Studio / dev server on the seed's port, offline, no browser
+studio: $(STAMP)
+	LANGGRAPH_CLI_NO_ANALYTICS=1 LANGGRAPH_NO_VERSION_CHECK=true \
+	  $(BIN)/langgraph dev --port 8099 --no-browser
+
+## examples: regenerate the example evidence files (deterministic)
+examples: $(STAMP)
+	$(BIN)/python examples/generate.py
+
+clean:
+	rm -rf $(VENV) .gates workflow_outputs .pytest_cache .ruff_cache

@@ -1,0 +1,110 @@
+"""Reading YAML/JSON documents that a user hands us, defensively.
+
+One reader for dossiers and policies: a size cap, UTF-8 only, YAML aliases capped (a
+"billion laughs" document expands aliases into exponential work downstream), nesting capped,
+and every failure turned into the caller's own :class:`GatesError` subclass with one line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from langgraph_gates.errors import GatesError
+
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "load_structured_file", "parse_structured_text"]
+
+MAX_ALIASES = 50
+MAX_DEPTH = 50
+
+
+class _GuardedLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses documents with too many aliases."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                msg = f"more than {MAX_ALIASES} YAML aliases (possible alias bomb)"
+                raise yaml.YAMLError(msg)
+        return super().compose_node(parent, index)
+
+
+def _depth(value: Any, limit: int) -> int:
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def parse_structured_text(text: str, *, source: str, error: type[GatesError]) -> Any:
+    """Parse YAML (a superset of JSON) with the guards above.
+
+    Raises:
+        GatesError: of type ``error``, naming ``source``.
+    """
+    try:
+        loader = _GuardedLoader(text)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise error(f"not valid YAML/JSON{where}: {problem}", source=source) from None
+    except RecursionError:
+        raise error(f"nesting deeper than {MAX_DEPTH} levels", source=source) from None
+    if _depth(data, MAX_DEPTH) > MAX_DEPTH:
+        raise error(f"nesting deeper than {MAX_DEPTH} levels", source=source)
+    return data
+
+
+def load_structured_file(path: Path, *, max_bytes: int, error: type[GatesError], kind: str) -> Any:
+    """Read and parse a YAML/JSON file of at most ``max_bytes``.
+
+    Raises:
+        GatesError: of type ``error``: missing, unreadable, too large, not UTF-8, not YAML.
+    """
+    source = str(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise error(f"{kind} file not found", source=source) from None
+    except OSError as exc:
+        raise error(f"cannot read {kind} file ({exc.strerror or exc})", source=source) from None
+    if path.is_dir():
+        raise error(f"expected a {kind} file, found a folder", source=source)
+    if size > max_bytes:
+        raise error(
+            f"{kind} file is {size / 1e6:.1f} MB, larger than the {max_bytes / 1e6:.0f} MB limit",
+            source=source,
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise error(f"cannot read {kind} file ({exc.strerror or exc})", source=source) from None
+    if b"\x00" in raw:
+        raise error(f"{kind} file is binary, not YAML or JSON text", source=source)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise error(f"not UTF-8 text (bad byte at offset {exc.start})", source=source) from None
+    if not text.strip():
+        raise error(f"{kind} file is empty", source=source)
+    return parse_structured_text(text, source=source, error=error)

@@ -1,0 +1,187 @@
+"""The check machinery: a check is a small declared unit that turns evidence into a finding.
+
+A check function takes a :class:`CheckContext` and returns a :class:`Verdict` (or several);
+its :class:`CheckSpec` declares the id, gate, title, default mitigation and severity.
+:func:`run_check` joins the two into :class:`~langgraph_gates.state.Finding` values and turns any
+failure inside a check into an ``error`` finding, so one bad file never stops a review.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import JsonValue
+
+from langgraph_gates.dossier import Dossier, resolve_evidence_path
+from langgraph_gates.errors import DossierError, EvidenceError
+from langgraph_gates.policy import Policy
+from langgraph_gates.state import (
+    EvidenceRef,
+    Finding,
+    GateId,
+    GateResult,
+    Outcome,
+    Severity,
+    Threshold,
+)
+
+if TYPE_CHECKING:
+    from langgraph_gates.evidence.store import EvidenceStore
+
+__all__ = [
+    "CheckContext",
+    "CheckSpec",
+    "Verdict",
+    "error",
+    "fail",
+    "missing",
+    "ok",
+    "run_check",
+    "warn",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a check function concluded, before the spec adds id, gate, title and owner."""
+
+    outcome: Outcome
+    message: str
+    measured: Mapping[str, JsonValue] = field(default_factory=dict)
+    threshold: Threshold | None = None
+    evidence: Sequence[EvidenceRef] = ()
+    mitigation: str | None = None
+    severity: Severity | None = None
+
+
+def _verdict(outcome: Outcome, message: str, **kw: Any) -> Verdict:
+    evidence = kw.pop("evidence", ())
+    if isinstance(evidence, EvidenceRef):
+        evidence = (evidence,)
+    return Verdict(outcome=outcome, message=message, evidence=tuple(evidence), **kw)
+
+
+def ok(message: str, **kw: Any) -> Verdict:
+    """A passing verdict."""
+    return _verdict(Outcome.PASS, message, **kw)
+
+
+def warn(message: str, **kw: Any) -> Verdict:
+    """A warning verdict."""
+    return _verdict(Outcome.WARN, message, **kw)
+
+
+def fail(message: str, **kw: Any) -> Verdict:
+    """A failing verdict."""
+    return _verdict(Outcome.FAIL, message, **kw)
+
+
+def missing(message: str, **kw: Any) -> Verdict:
+    """The evidence the check needs is absent."""
+    return _verdict(Outcome.MISSING, message, **kw)
+
+
+def error(message: str, **kw: Any) -> Verdict:
+    """The evidence exists but could not be read or used."""
+    return _verdict(Outcome.ERROR, message, **kw)
+
+
+def judged(outcome: Outcome, message: str, **kw: Any) -> Verdict:
+    """A verdict with an outcome computed elsewhere (e.g. by a policy band)."""
+    return _verdict(outcome, message, **kw)
+
+
+@dataclass
+class CheckContext:
+    """Everything a check may read: the dossier, the policy, earlier gates and the evidence."""
+
+    dossier: Dossier
+    policy: Policy
+    base_dir: Path
+    as_of: dt.date
+    prior: Mapping[str, GateResult]
+    evidence: EvidenceStore
+    allow_outside: bool = False
+
+    def path(self, field_name: str, value: str) -> Path:
+        """Resolve a dossier path (refusing one that leaves the dossier's folder)."""
+        try:
+            return resolve_evidence_path(
+                self.base_dir, value, field=field_name, allow_outside=self.allow_outside
+            )
+        except DossierError as exc:
+            raise EvidenceError(exc.message, source=value, field=field_name) from None
+
+    def prior_finding(self, check_id: str) -> Finding | None:
+        """The finding of an earlier gate's check, if that gate ran and produced it."""
+        for result in self.prior.values():
+            found = result.finding(check_id)
+            if found is not None:
+                return found
+        return None
+
+
+CheckFn = Callable[[CheckContext], "Verdict | Sequence[Verdict]"]
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """A declared check: its id, gate, title, function, default mitigation and severity."""
+
+    id: str
+    gate: GateId
+    title: str
+    fn: CheckFn
+    mitigation: str
+    fail_severity: Severity = Severity.HIGH
+    reads: tuple[str, ...] = ()
+
+    def severity_for(self, outcome: Outcome) -> Severity:
+        """Default severity of an outcome: fail uses the spec's, pass is Low, others Medium."""
+        if outcome is Outcome.FAIL:
+            return self.fail_severity
+        if outcome is Outcome.PASS:
+            return Severity.LOW
+        return Severity.MEDIUM
+
+
+def _to_finding(spec: CheckSpec, verdict: Verdict, owner: str) -> Finding:
+    return Finding(
+        check_id=spec.id,
+        gate=spec.gate,
+        title=spec.title,
+        outcome=verdict.outcome,
+        severity=verdict.severity or spec.severity_for(verdict.outcome),
+        message=verdict.message,
+        measured=dict(verdict.measured),
+        threshold=verdict.threshold,
+        evidence=list(verdict.evidence),
+        mitigation=verdict.mitigation
+        or ("" if verdict.outcome is Outcome.PASS else spec.mitigation),
+        owner=owner,
+    )
+
+
+def run_check(spec: CheckSpec, ctx: CheckContext, *, owner: str) -> list[Finding]:
+    """Run one check and return its findings; a failure inside the check becomes ``error``."""
+    if spec.id in ctx.policy.disabled_checks:
+        return []
+    try:
+        result = spec.fn(ctx)
+    except EvidenceError as exc:
+        result = error(exc.one_line(), evidence=EvidenceRef(source=exc.source or spec.id))
+    except MemoryError:
+        result = error("ran out of memory while computing this check")
+    except Exception as exc:  # a bug or an unforeseen file must not end the review
+        log.exception("check %s raised", spec.id)
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        result = error(f"the check could not be computed: {type(exc).__name__}: {reason}")
+    verdicts = [result] if isinstance(result, Verdict) else list(result)
+    return [_to_finding(spec, v, owner) for v in verdicts]

@@ -1,0 +1,142 @@
+"""Problem framing checks: objective, KPIs, success criteria, scope, assumptions."""
+
+from __future__ import annotations
+
+from langgraph_gates.checks._text import is_documented, short
+from langgraph_gates.checks.base import CheckContext, CheckSpec, Verdict, fail, ok, warn
+from langgraph_gates.state import EvidenceRef, Severity
+
+__all__ = ["ASSUMPTIONS", "KPIS", "OBJECTIVE", "SCOPE", "SUCCESS_CRITERIA"]
+
+_VAGUE = ("improve", "better", "optimi", "enhance", "leverage", "ai-driven", "use ai", "use ml")
+
+
+def check_objective(ctx: CheckContext) -> Verdict:
+    objective = ctx.dossier.problem.objective
+    where = EvidenceRef(source="problem.objective")
+    if not is_documented(objective, min_words=4):
+        return fail(
+            "No business objective is stated (or it is a placeholder of a few words).",
+            evidence=where,
+            measured={"words": len((objective or "").split())},
+        )
+    assert objective is not None
+    words = objective.split()
+    if (
+        len(words) < 8
+        and any(v in objective.lower() for v in _VAGUE)
+        and not ctx.dossier.problem.kpis
+    ):
+        return warn(
+            f"The objective '{short(objective)}' is vague and no KPI makes it measurable.",
+            evidence=where,
+            measured={"words": len(words)},
+        )
+    return ok(f"Objective: {short(objective)}", evidence=where, measured={"words": len(words)})
+
+
+def check_kpis(ctx: CheckContext) -> Verdict:
+    kpis = ctx.dossier.problem.kpis
+    where = EvidenceRef(source="problem.kpis")
+    if not kpis:
+        return fail("No KPI is named, so business impact cannot be measured.", evidence=where)
+    incomplete = [k.name for k in kpis if k.baseline is None or k.target is None]
+    measured = {"kpis": len(kpis), "without_baseline_or_target": incomplete}
+    if incomplete:
+        return warn(
+            f"{len(incomplete)} of {len(kpis)} KPI(s) lack a numeric baseline and target: "
+            + ", ".join(incomplete),
+            evidence=where,
+            measured=measured,
+            mitigation="Give every KPI a numeric baseline and target value.",
+        )
+    names = ", ".join(f"{k.name} ({k.baseline:g} -> {k.target:g})" for k in kpis)  # type: ignore[str-format]
+    return ok(
+        f"{len(kpis)} KPI(s) with baseline and target: {names}", evidence=where, measured=measured
+    )
+
+
+def check_success_criteria(ctx: CheckContext) -> Verdict:
+    criteria = ctx.dossier.problem.success_criteria
+    where = EvidenceRef(source="problem.success_criteria")
+    if not criteria:
+        return fail(
+            "No measurable acceptance threshold (metric, threshold, direction) is defined.",
+            evidence=where,
+        )
+    text = ", ".join(
+        f"{c.metric} {'>=' if c.direction == 'higher' else '<='} {c.threshold:g}" for c in criteria
+    )
+    return ok(
+        f"Acceptance thresholds: {text}",
+        evidence=where,
+        measured={"criteria": [c.model_dump(mode="json") for c in criteria]},
+    )
+
+
+def check_scope(ctx: CheckContext) -> Verdict:
+    problem = ctx.dossier.problem
+    where = EvidenceRef(source="problem.in_scope / problem.out_of_scope")
+    absent = [n for n in ("in_scope", "out_of_scope") if not getattr(problem, n)]
+    measured = {"in_scope": len(problem.in_scope), "out_of_scope": len(problem.out_of_scope)}
+    if absent:
+        return warn(
+            f"Scope boundaries are incomplete: {' and '.join(absent)} not listed.",
+            evidence=where,
+            measured=measured,
+        )
+    return ok("In-scope and out-of-scope boundaries are listed.", evidence=where, measured=measured)
+
+
+def check_assumptions(ctx: CheckContext) -> Verdict:
+    assumptions = ctx.dossier.problem.assumptions
+    where = EvidenceRef(source="problem.assumptions")
+    if not assumptions:
+        return warn("No assumptions are listed.", evidence=where, severity=Severity.LOW)
+    return ok(f"{len(assumptions)} assumption(s) listed.", evidence=where)
+
+
+_READS = ("problem", "model")
+
+OBJECTIVE = CheckSpec(
+    "PF.OBJECTIVE",
+    "problem_framing",
+    "Business objective",
+    check_objective,
+    mitigation="Write the business objective in one sentence: who benefits, what changes, by when.",
+    reads=_READS,
+)
+KPIS = CheckSpec(
+    "PF.KPIS",
+    "problem_framing",
+    "KPIs with baseline and target",
+    check_kpis,
+    mitigation="Name the KPIs the model should move, each with a numeric baseline and target.",
+    reads=_READS,
+)
+SUCCESS_CRITERIA = CheckSpec(
+    "PF.SUCCESS_CRITERIA",
+    "problem_framing",
+    "Measurable success criteria",
+    check_success_criteria,
+    mitigation="Define acceptance thresholds on model metrics (e.g. roc_auc >= 0.80 on test).",
+    reads=_READS,
+)
+SCOPE = CheckSpec(
+    "PF.SCOPE",
+    "problem_framing",
+    "Scope boundaries",
+    check_scope,
+    mitigation="List what is in scope and, as importantly, what is out of scope.",
+    fail_severity=Severity.MEDIUM,
+    reads=_READS,
+)
+ASSUMPTIONS = CheckSpec(
+    "PF.ASSUMPTIONS",
+    "problem_framing",
+    "Assumptions",
+    check_assumptions,
+    mitigation="List the assumptions the model relies on and the open questions to clarify.",
+    fail_severity=Severity.LOW,
+    reads=_READS,
+)

@@ -1,0 +1,345 @@
+"""The review dossier: what a team hands in for review, and how it is loaded.
+
+Every section is optional; what is missing becomes a finding, never a crash. Unknown keys are
+refused (a typo would otherwise silently drop evidence). Relative paths resolve against the
+dossier's folder and may not leave it unless the caller allows it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from langgraph_gates._structured import load_structured_file
+from langgraph_gates.errors import DossierError
+from langgraph_gates.state import GateId
+
+__all__ = [
+    "Baseline",
+    "Data",
+    "DataSource",
+    "Deployment",
+    "Dossier",
+    "Features",
+    "Governance",
+    "LoadedDossier",
+    "ModelInfo",
+    "Monitoring",
+    "Performance",
+    "Problem",
+    "ResponsibleAI",
+    "Rollout",
+    "Security",
+    "SuccessCriterion",
+    "TaskType",
+    "load_dossier",
+    "resolve_evidence_path",
+    "validate_dossier",
+]
+
+MAX_DOSSIER_BYTES = 5_000_000
+
+TaskType = Literal[
+    "binary_classification",
+    "multiclass_classification",
+    "regression",
+    "ranking",
+    "forecasting",
+    "generation",
+    "reinforcement_learning",
+    "other",
+]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ModelInfo(_Section):
+    """What the model is."""
+
+    name: str | None = None
+    version: str | None = None
+    task: TaskType | None = None
+    use_case: str | None = None
+    description: str | None = None
+    algorithms: list[str] = Field(default_factory=list, description="Candidate algorithms.")
+
+
+class KPI(_Section):
+    """A business KPI with its baseline and target."""
+
+    name: str
+    baseline: float | None = None
+    target: float | None = None
+    unit: str | None = None
+
+
+class SuccessCriterion(_Section):
+    """A measurable acceptance threshold on a model metric."""
+
+    metric: str
+    threshold: float
+    direction: Literal["higher", "lower"] = "higher"
+
+
+class Problem(_Section):
+    """Problem framing: objective, KPIs, success criteria, scope, assumptions."""
+
+    objective: str | None = None
+    strategic_alignment: str | None = None
+    kpis: list[KPI] = Field(default_factory=list)
+    success_criteria: list[SuccessCriterion] = Field(default_factory=list)
+    in_scope: list[str] = Field(default_factory=list)
+    out_of_scope: list[str] = Field(default_factory=list)
+    assumptions: list[str] = Field(default_factory=list)
+    open_questions: list[str] = Field(default_factory=list)
+
+
+class DataSource(_Section):
+    """A data source and who owns it."""
+
+    name: str
+    owner: str | None = None
+    refreshed: dt.date | None = None
+    description: str | None = None
+
+
+class Data(_Section):
+    """Data readiness: sources, label, files."""
+
+    sources: list[DataSource] = Field(default_factory=list)
+    label: str | None = None
+    timestamp: str | None = None
+    sensitive_attributes: list[str] | None = None
+    sensitive_justification: str | None = None
+    train: str | None = None
+    validation: str | None = None
+    test: str | None = None
+    serving: str | None = None
+    labeling_qc: str | None = None
+
+
+class Features(_Section):
+    """Feature engineering: key features, transformations, exclusions."""
+
+    key: list[str] = Field(default_factory=list)
+    groups: dict[str, list[str]] = Field(default_factory=dict, description="Feature groups.")
+    lineage: str | None = None
+    transformations: str | None = None
+    missingness_strategy: str | None = None
+    excluded: list[str] = Field(default_factory=list)
+
+
+class Baseline(_Section):
+    """The score a simple baseline reaches on a metric."""
+
+    metric: str
+    value: float
+
+
+class Performance(_Section):
+    """Model performance: predictions, metrics, validation."""
+
+    predictions: str | None = None
+    metrics: str | None = None
+    validation_strategy: Literal["time_split", "kfold", "holdout", "none"] | None = None
+    baseline: Baseline | None = None
+    error_analysis: str | None = None
+    slices: list[str] = Field(
+        default_factory=list, description="Segment columns of the predictions file to slice by."
+    )
+
+
+class Governance(_Section):
+    """Who reviews and approves the model."""
+
+    review_board: str | None = None
+    approver: str | None = None
+
+
+class ResponsibleAI(_Section):
+    """Responsible AI: harms, governance, fairness plans."""
+
+    harms: list[str] = Field(default_factory=list)
+    governance: Governance | None = None
+    fairness_metrics: list[str] = Field(default_factory=list)
+    bias_mitigation: str | None = None
+
+
+class Security(_Section):
+    """Security and robustness: artifact, secrets, dependencies, threats."""
+
+    artifact: str | None = None
+    artifact_sha256: str | None = None
+    scan_paths: list[str] = Field(default_factory=list)
+    requirements: str | None = None
+    threat_model: str | None = None
+    input_validation: str | None = None
+
+
+class Rollout(_Section):
+    """How the model reaches traffic."""
+
+    strategy: str | None = None
+    stages: list[float] = Field(default_factory=list)
+
+
+class Monitoring(_Section):
+    """What is watched in production."""
+
+    latency: bool = False
+    drift: str | bool | None = None
+    drift_features: list[str] = Field(default_factory=list)
+    quality: list[str] = Field(default_factory=list)
+    alerts: dict[str, float] = Field(default_factory=dict)
+
+
+class Deployment(_Section):
+    """Deployment and monitoring plans."""
+
+    rollout: Rollout | None = None
+    rollback_plan: str | None = None
+    slo: dict[str, float] = Field(default_factory=dict)
+    monitoring: Monitoring | None = None
+    retraining_trigger: str | None = None
+    on_call: str | None = None
+    post_launch_review_days: list[int] = Field(default_factory=list)
+
+
+class Dossier(_Section):
+    """A review dossier (SPEC section 2). Every section is optional."""
+
+    description: str | None = None
+    model: ModelInfo = Field(default_factory=ModelInfo)
+    owners: dict[GateId, str] = Field(default_factory=dict)
+    problem: Problem = Field(default_factory=Problem)
+    data: Data = Field(default_factory=Data)
+    features: Features = Field(default_factory=Features)
+    performance: Performance = Field(default_factory=Performance)
+    responsible_ai: ResponsibleAI = Field(default_factory=ResponsibleAI)
+    security: Security = Field(default_factory=Security)
+    deployment: Deployment = Field(default_factory=Deployment)
+
+    def path_fields(self) -> Iterator[tuple[str, str]]:
+        """Yield ``(dotted field, path)`` for every file or folder the dossier references."""
+        for name in ("train", "validation", "test", "serving"):
+            value = getattr(self.data, name)
+            if value:
+                yield f"data.{name}", value
+        for name in ("predictions", "metrics"):
+            value = getattr(self.performance, name)
+            if value:
+                yield f"performance.{name}", value
+        if self.security.artifact:
+            yield "security.artifact", self.security.artifact
+        if self.security.requirements:
+            yield "security.requirements", self.security.requirements
+        for i, value in enumerate(self.security.scan_paths):
+            yield f"security.scan_paths[{i}]", value
+
+
+class LoadedDossier(BaseModel):
+    """A validated dossier with the folder its relative paths resolve against."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dossier: Dossier
+    base_dir: str
+    source: str
+
+
+def _field_of(exc: ValidationError) -> tuple[str, str]:
+    err = exc.errors()[0]
+    parts: list[str] = []
+    for p in err["loc"]:
+        if isinstance(p, int):
+            parts[-1:] = [f"{parts[-1]}[{p}]"] if parts else [f"[{p}]"]
+        else:
+            parts.append(str(p))
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown field (check the spelling; `gates schema` lists the fields)"
+    elif err["type"] == "literal_error":
+        msg = f"{msg}, got {err.get('input')!r}"
+    return ".".join(parts) or "(top level)", msg
+
+
+def validate_dossier(data: Any, *, source: str = "dossier") -> Dossier:
+    """Validate a mapping as a dossier.
+
+    Raises:
+        DossierError: not a mapping, or a field of the wrong type or value.
+    """
+    if data is None:
+        raise DossierError("the dossier is empty", source=source)
+    if isinstance(data, Dossier):
+        return data
+    if not isinstance(data, dict):
+        msg = f"a dossier must be a mapping of sections, got {type(data).__name__}"
+        raise DossierError(msg, source=source)
+    try:
+        return Dossier.model_validate(data)
+    except ValidationError as exc:
+        field, msg = _field_of(exc)
+        raise DossierError(msg, source=source, field=field) from None
+
+
+def resolve_evidence_path(
+    base_dir: str | Path, value: str, *, field: str, allow_outside: bool = False
+) -> Path:
+    """Resolve a dossier path against its folder, refusing paths that leave it.
+
+    Symlinks are followed before the check, so a link that points outside is refused too.
+
+    Raises:
+        DossierError: the path is empty or leaves the dossier's folder.
+    """
+    if not value or not value.strip() or "\x00" in value:
+        raise DossierError("empty or invalid path", field=field)
+    base = Path(base_dir).resolve()
+    candidate = Path(os.path.expanduser(value)) if allow_outside else Path(value)
+    full = candidate if candidate.is_absolute() else base / candidate
+    resolved = full.resolve()
+    if not allow_outside and not resolved.is_relative_to(base):
+        msg = (
+            f"path {value!r} leaves the dossier's folder {str(base)!r} "
+            "(use paths inside it, or allow outside paths explicitly)"
+        )
+        raise DossierError(msg, field=field)
+    return resolved
+
+
+def check_paths(
+    dossier: Dossier, base_dir: str | Path, *, source: str, allow_outside: bool
+) -> None:
+    """Refuse a dossier whose paths leave its folder (missing files are findings, not errors).
+
+    Raises:
+        DossierError: a path leaves the folder.
+    """
+    for field, value in dossier.path_fields():
+        try:
+            resolve_evidence_path(base_dir, value, field=field, allow_outside=allow_outside)
+        except DossierError as exc:
+            raise DossierError(exc.message, source=source, field=field) from None
+
+
+def load_dossier(path: str | Path, *, allow_outside: bool = False) -> LoadedDossier:
+    """Load, validate and path-check a YAML or JSON dossier file.
+
+    Raises:
+        DossierError: unreadable, not YAML/JSON, invalid, or a path that leaves its folder.
+    """
+    p = Path(path)
+    source = str(p)
+    data = load_structured_file(p, max_bytes=MAX_DOSSIER_BYTES, error=DossierError, kind="dossier")
+    dossier = validate_dossier(data, source=source)
+    base_dir = str(p.resolve().parent)
+    check_paths(dossier, base_dir, source=source, allow_outside=allow_outside)
+    return LoadedDossier(dossier=dossier, base_dir=base_dir, source=source)

@@ -1,0 +1,66 @@
+"""Gate 7: Deployment & Monitoring."""
+
+from __future__ import annotations
+
+from langgraph_gates.checks import deployment
+from langgraph_gates.checks.base import CheckContext
+from langgraph_gates.gates._narrative import findings_for, not_provided, section
+from langgraph_gates.gates.spec import GateSpec
+from langgraph_gates.state import Finding
+
+
+def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]:
+    dep = ctx.dossier.deployment
+    mon = dep.monitoring
+    monitored = []
+    if mon is not None:
+        monitored = [
+            "latency" if mon.latency else "",
+            f"drift ({mon.drift})" if mon.drift not in (None, False, "") else "",
+            ("quality: " + ", ".join(mon.quality)) if mon.quality else "",
+        ]
+    return {
+        "Rollout strategy (staging, canary, gradual)": section(
+            findings_for(findings, "DEP.ROLLOUT", "DEP.ROLLBACK"),
+        ),
+        "Monitoring metrics (latency, drift, quality)": section(
+            ("Monitored: " + ", ".join(m for m in monitored if m))
+            if any(monitored)
+            else not_provided("monitoring plan"),
+            findings_for(findings, "DEP.MONITORING"),
+        ),
+        "Alert thresholds and SLOs": section(findings_for(findings, "DEP.ALERTS_SLO")),
+        "Retraining triggers": section(findings_for(findings, "DEP.RETRAINING")),
+        "On-call ownership": section(findings_for(findings, "DEP.ONCALL")),
+        "Post-launch success review plan": section(findings_for(findings, "DEP.POST_LAUNCH")),
+    }
+
+
+SPEC = GateSpec(
+    id="deployment_monitoring",
+    number=7,
+    title="Deployment & Monitoring",
+    table_name="Deployment",
+    emoji="🚀",
+    focus="Rollout, observability, drift",
+    outputs=(
+        "Rollout strategy (staging, canary, gradual)",
+        "Monitoring metrics (latency, drift, quality)",
+        "Alert thresholds and SLOs",
+        "Retraining triggers",
+        "On-call ownership",
+        "Post-launch success review plan",
+    ),
+    default_owner="MLOps / platform team",
+    checks=(
+        deployment.ROLLOUT,
+        deployment.ROLLBACK,
+        deployment.MONITORING,
+        deployment.ALERTS_SLO,
+        deployment.RETRAINING,
+        deployment.ONCALL,
+        deployment.POST_LAUNCH,
+    ),
+    write_sections=write_sections,
+    extra_reads=("deployment",),
+)

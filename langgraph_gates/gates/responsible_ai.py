@@ -1,0 +1,75 @@
+"""Gate 5: Responsible AI / Fairness."""
+
+from __future__ import annotations
+
+from langgraph_gates.checks import documentation
+from langgraph_gates.checks.base import CheckContext
+from langgraph_gates.gates._narrative import findings_for, not_provided, section
+from langgraph_gates.gates.spec import GateSpec
+from langgraph_gates.state import Finding
+
+_DEFAULT_METRICS = (
+    "selection rate ratio (four-fifths rule)",
+    "equalized odds difference (TPR and FPR gaps)",
+    "calibration by group",
+)
+
+
+def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]:
+    rai = ctx.dossier.responsible_ai
+    d = ctx.dossier.data
+    gov = rai.governance
+    return {
+        "Sensitive attributes (if any)": section(
+            ("Declared: " + ", ".join(d.sensitive_attributes)) if d.sensitive_attributes else "",
+            f"Justification: {d.sensitive_justification}" if d.sensitive_justification else "",
+            findings_for(findings, "RAI.SENSITIVE_DECLARED"),
+        ),
+        "Potential harm scenarios": section(
+            list(rai.harms) or not_provided("harm scenarios"),
+            findings_for(findings, "RAI.HARMS"),
+        ),
+        "Fairness metrics needed": section(
+            list(rai.fairness_metrics) or list(_DEFAULT_METRICS),
+            findings_for(findings, "RAI.DISPARATE_IMPACT", "RAI.EQUALIZED_ODDS"),
+        ),
+        "Bias detection plan": section(
+            findings_for(findings, "RAI.GROUP_COVERAGE")
+            or "Measure group metrics on every release from the predictions file.",
+        ),
+        "Mitigation strategies": section(
+            rai.bias_mitigation or not_provided("bias mitigation strategy"),
+        ),
+        "Governance and review requirements": section(
+            f"Review board: {gov.review_board or 'none'}; approver: {gov.approver or 'none'}."
+            if gov
+            else not_provided("governance"),
+            findings_for(findings, "RAI.GOVERNANCE"),
+        ),
+    }
+
+
+SPEC = GateSpec(
+    id="responsible_ai",
+    number=5,
+    title="Responsible AI / Fairness",
+    table_name="Responsible AI",
+    emoji="⚖️",
+    focus="Bias risks, harm scenarios",
+    outputs=(
+        "Sensitive attributes (if any)",
+        "Potential harm scenarios",
+        "Fairness metrics needed",
+        "Bias detection plan",
+        "Mitigation strategies",
+        "Governance and review requirements",
+    ),
+    default_owner="Responsible AI lead",
+    checks=(
+        documentation.SENSITIVE_DECLARED,
+        documentation.HARMS,
+        documentation.GOVERNANCE,
+    ),
+    write_sections=write_sections,
+    extra_reads=("responsible_ai", "data", "performance"),
+)

@@ -1,0 +1,71 @@
+"""Gate 6: Security & Robustness."""
+
+from __future__ import annotations
+
+from langgraph_gates.checks import dependencies, documentation
+from langgraph_gates.checks.base import CheckContext
+from langgraph_gates.gates._narrative import findings_for, not_provided, section
+from langgraph_gates.gates.spec import GateSpec
+from langgraph_gates.state import Finding, Outcome
+
+
+def _hardening(findings: list[Finding]) -> list[str]:
+    return [
+        f"{f.check_id}: {f.mitigation}"
+        for f in findings
+        if f.outcome is not Outcome.PASS and f.mitigation
+    ]
+
+
+def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]:
+    sec = ctx.dossier.security
+    return {
+        "Threat model (evasion, poisoning)": section(
+            sec.threat_model or not_provided("threat model"),
+            findings_for(findings, "SEC.THREAT_MODEL"),
+        ),
+        "Supply chain risks (model artifacts, dependencies)": section(
+            findings_for(findings, "SEC.ARTIFACT_UNSAFE", "SEC.DEPENDENCIES"),
+        ),
+        "Model and artifact integrity controls": section(
+            findings_for(findings, "SEC.ARTIFACT_INTEGRITY")
+            or not_provided("model artifact and its SHA-256"),
+        ),
+        "Credential and secret safeguards": section(
+            findings_for(findings, "SEC.SECRETS")
+            or not_provided("code or config paths to scan for secrets"),
+        ),
+        "Runtime abuse scenarios": section(
+            sec.input_validation or not_provided("input validation"),
+            findings_for(findings, "SEC.INPUT_VALIDATION"),
+        ),
+        "Hardening actions": section(
+            _hardening(findings) or "No hardening action required by the evidence.",
+        ),
+    }
+
+
+SPEC = GateSpec(
+    id="security_robustness",
+    number=6,
+    title="Security & Robustness",
+    table_name="Security",
+    emoji="🛡️",
+    focus="Threat model, adversarial risks",
+    outputs=(
+        "Threat model (evasion, poisoning)",
+        "Supply chain risks (model artifacts, dependencies)",
+        "Model and artifact integrity controls",
+        "Credential and secret safeguards",
+        "Runtime abuse scenarios",
+        "Hardening actions",
+    ),
+    default_owner="Security engineering",
+    checks=(
+        documentation.THREAT_MODEL,
+        documentation.INPUT_VALIDATION,
+        dependencies.DEPENDENCIES,
+    ),
+    write_sections=write_sections,
+    extra_reads=("security",),
+)

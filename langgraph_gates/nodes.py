@@ -1,0 +1,299 @@
+"""The graph's nodes: the dispatcher, one node per gate (built from its spec) and the formatter.
+
+Nodes read run-scoped settings from LangGraph's runtime context (:class:`RunContext`), never
+from the environment; what must survive a resume (dossier, policy, review date, overrides)
+lives in the checkpointed state.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langgraph.config import get_stream_writer
+from langgraph.runtime import Runtime
+
+from langgraph_gates.checks.base import CheckContext, run_check
+from langgraph_gates.dossier import Dossier, check_paths, load_dossier, validate_dossier
+from langgraph_gates.errors import DossierError
+from langgraph_gates.evidence.store import EvidenceStore
+from langgraph_gates.gates import GATES
+from langgraph_gates.gates.spec import GateSpec
+from langgraph_gates.narrator import Narrator
+from langgraph_gates.policy import Policy, policy_from_mapping
+from langgraph_gates.scoring import (
+    DUE_BY_SEVERITY,
+    apply_override,
+    gate_status,
+    key_finding,
+    latest_overrides,
+    recommend,
+)
+from langgraph_gates.state import (
+    GATE_IDS,
+    Finding,
+    GateResult,
+    Outcome,
+    ReviewOutcome,
+    ReviewState,
+    Severity,
+    Status,
+    TokenUsage,
+)
+
+__all__ = ["RunContext", "dispatcher", "formatter", "make_gate_node"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Run-scoped settings, passed as LangGraph's runtime ``context``.
+
+    Attributes:
+        narrator: writes model narrative; ``None`` keeps the review offline.
+        evidence: the evidence store (and its cache) shared by the gates of a run.
+        cache_dir: on-disk evidence cache folder, used when ``evidence`` is not given.
+        allow_outside: let dossier paths leave the dossier's folder.
+    """
+
+    narrator: Narrator | None = None
+    evidence: EvidenceStore | None = None
+    cache_dir: str | None = None
+    allow_outside: bool = False
+
+
+# Stores shared across the nodes of runs that bring none (e.g. under `langgraph dev`), so that
+# the data readiness and feature engineering gates profile a file once.
+_DEFAULT_STORES: dict[tuple[str | None, str], EvidenceStore] = {}
+
+
+def _context(runtime: Runtime[RunContext] | None) -> RunContext:
+    ctx = getattr(runtime, "context", None)
+    return ctx if isinstance(ctx, RunContext) else RunContext()
+
+
+def _store(rc: RunContext, policy: Policy) -> EvidenceStore:
+    if rc.evidence is not None:
+        return rc.evidence
+    key = (rc.cache_dir, policy.fingerprint())
+    store = _DEFAULT_STORES.get(key)
+    if store is None:
+        store = EvidenceStore(policy_fingerprint=key[1], cache_dir=rc.cache_dir)
+        _DEFAULT_STORES[key] = store
+    return store
+
+
+def _emit(event: dict[str, Any]) -> None:
+    # Outside a runnable context (a node called directly in a test) there is no writer.
+    with contextlib.suppress(RuntimeError):
+        get_stream_writer()(event)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def dispatcher(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Load and validate the dossier, fix the policy and the review date for the whole review.
+
+    Raises:
+        DossierError: no input, or an invalid dossier.
+    """
+    rc = _context(runtime)
+    notes: list[str] = []
+    if state.dossier is not None:
+        dossier = validate_dossier(state.dossier, source=state.dossier_path or "dossier")
+        base_dir = state.base_dir or str(Path.cwd())
+        check_paths(
+            dossier,
+            base_dir,
+            source=state.dossier_path or "dossier",
+            allow_outside=rc.allow_outside,
+        )
+        source = state.dossier_source or ("file" if state.dossier_path else "mapping")
+    elif state.dossier_path:
+        loaded = load_dossier(state.dossier_path, allow_outside=rc.allow_outside)
+        dossier, base_dir, source = loaded.dossier, loaded.base_dir, "file"
+    elif state.text and state.text.strip():
+        dossier, source = _from_text(state.text, rc.narrator, notes), "text"
+        base_dir = state.base_dir or str(Path.cwd())
+    else:
+        msg = "no input: give a dossier file (dossier_path), a dossier mapping or free text"
+        raise DossierError(msg, field="dossier_path")
+    if state.text and state.dossier is not None and not dossier.description:
+        dossier = dossier.model_copy(update={"description": state.text})
+    policy = policy_from_mapping(state.policy)
+    as_of = state.as_of or dt.date.today().isoformat()
+    _emit({"event": "review_started", "model": dossier.model.name, "as_of": as_of})
+    return {
+        "dossier": dossier.model_dump(mode="json"),
+        "base_dir": base_dir,
+        "policy": policy.model_dump(mode="json"),
+        "as_of": as_of,
+        "dossier_source": source,
+        "notes": notes,
+    }
+
+
+def _from_text(text: str, narrator: Narrator | None, notes: list[str]) -> Dossier:
+    if narrator is not None:
+        extracted = narrator.extract_dossier(text)
+        if extracted:
+            try:
+                dossier = validate_dossier(extracted, source="text (extracted by the model)")
+            except DossierError as exc:
+                notes.append(f"The model's extracted dossier was invalid ({exc.one_line()}).")
+            else:
+                notes.append("Dossier fields were extracted from free text by the model.")
+                return dossier.model_copy(update={"description": text})
+    notes.append("Reviewed from free text only: every gate lacks structured evidence.")
+    return Dossier(description=text)
+
+
+def _draft(
+    spec: GateSpec, ctx: CheckContext, findings: list[Finding], owner: str, run: int
+) -> GateResult:
+    try:
+        sections = spec.write_sections(ctx, findings)
+    except Exception as exc:  # a writing bug must not cost the gate its findings
+        log.exception("sections of %s", spec.id)
+        sections = {o: f"(could not be written: {type(exc).__name__})" for o in spec.outputs}
+    top = key_finding(findings)
+    severity = top.severity if top else Severity.LOW
+    status = gate_status(findings)
+    return GateResult(
+        id=spec.id,
+        title=spec.title,
+        evidence_status=status,
+        status=status,
+        findings=findings,
+        sections=sections,
+        key_risk=f"{top.check_id}: {top.message}" if top else "No open risk found",
+        mitigation=(top.mitigation if top else "Keep monitoring; re-review on major changes."),
+        owner=owner,
+        severity=severity,
+        due=DUE_BY_SEVERITY[severity],
+        run=run,
+    )
+
+
+def make_gate_node(spec: GateSpec) -> Callable[[ReviewState, Runtime[RunContext]], dict[str, Any]]:
+    """Build the node function of one gate from its spec."""
+
+    def gate_node(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+        started = time.perf_counter()
+        rc = _context(runtime)
+        dossier = Dossier.model_validate(state.dossier or {})
+        policy = Policy.model_validate(state.policy or {})
+        earlier = {g: state.gates[g] for g in GATE_IDS[: spec.number - 1] if g in state.gates}
+        ctx = CheckContext(
+            dossier=dossier,
+            policy=policy,
+            base_dir=Path(state.base_dir or "."),
+            as_of=dt.date.fromisoformat(state.as_of) if state.as_of else dt.date.today(),
+            prior=earlier,
+            evidence=_store(rc, policy),
+            allow_outside=rc.allow_outside,
+        )
+        owner = dossier.owners.get(spec.id) or spec.default_owner
+        findings = [f for check in spec.checks for f in run_check(check, ctx, owner=owner)]
+        result = _draft(spec, ctx, findings, owner, state.run)
+        if rc.narrator is not None:
+            narrated = rc.narrator.narrate_gate(
+                spec=spec, draft=result, dossier=dossier, earlier=earlier
+            )
+            # The narrator may add text and propose a status; the findings stay the evidence's.
+            result = narrated.model_copy(
+                update={"findings": result.findings, "evidence_status": result.evidence_status}
+            )
+        result = apply_override(result, latest_overrides(state.overrides).get(spec.id))
+        result = result.model_copy(update={"duration_s": round(time.perf_counter() - started, 4)})
+        _emit(
+            {
+                "event": "gate_completed",
+                "gate": spec.id,
+                "number": spec.number,
+                "title": spec.title,
+                "status": result.status.value,
+                "key_risk": result.key_risk,
+                "duration_s": result.duration_s,
+            }
+        )
+        return {"gates": {spec.id: result}}
+
+    gate_node.__name__ = spec.id
+    return gate_node
+
+
+def offline_summary(gates: Mapping[str, GateResult], rationale: str) -> list[str]:
+    """A heuristic executive summary from the gate results (the seed's 'refine manually')."""
+    counts = {s: sum(1 for g in gates.values() if g.status is s) for s in Status}
+    outcomes = {o: 0 for o in Outcome}
+    for g in gates.values():
+        for f in g.findings:
+            outcomes[f.outcome] += 1
+    lines = [
+        rationale,
+        f"{counts[Status.PASS]} gate(s) pass, {counts[Status.CONDITIONAL]} conditional, "
+        f"{counts[Status.FAIL]} fail; checks: "
+        + ", ".join(f"{n} {o.value}" for o, n in outcomes.items() if n)
+        + ".",
+    ]
+    blockers = [
+        (spec.table_name, f)
+        for spec in GATES
+        if spec.id in gates
+        for f in gates[spec.id].findings
+        if f.outcome is Outcome.FAIL
+    ]
+    for table_name, f in blockers[:5]:
+        lines.append(f"{table_name}: {f.message}")
+    if len(blockers) > 5:
+        lines.append(f"... and {len(blockers) - 5} more failing check(s).")
+    overridden = [g for g in gates.values() if g.override is not None]
+    for g in overridden:
+        o = g.override
+        assert o is not None
+        lines.append(f"{g.title}: status overridden to {o.status.value} by {o.by} ({o.reason}).")
+    return lines
+
+
+def formatter(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any]:
+    """Apply overrides, decide the recommendation and write the executive summary."""
+    started = time.perf_counter()
+    rc = _context(runtime)
+    overrides = latest_overrides(state.overrides)
+    gates = {
+        gid: apply_override(state.gates[gid], overrides.get(gid))
+        for gid in GATE_IDS
+        if gid in state.gates
+    }
+    changed = {gid: g for gid, g in gates.items() if g != state.gates[gid]}
+    recommendation, rationale = recommend({gid: g.status for gid, g in gates.items()})
+    tokens = sum((g.tokens for g in gates.values()), TokenUsage())
+    outcome = ReviewOutcome(
+        recommendation=recommendation,
+        rationale=rationale,
+        executive_summary=offline_summary(gates, rationale),
+        tokens=tokens,
+        completed_at=_now(),
+        run=state.run,
+    )
+    if rc.narrator is not None:
+        dossier = Dossier.model_validate(state.dossier or {})
+        narrated = rc.narrator.narrate_outcome(draft=outcome, gates=gates, dossier=dossier)
+        # The model writes the summary; the recommendation stays the evidence's.
+        outcome = narrated.model_copy(
+            update={"recommendation": recommendation, "rationale": rationale}
+        )
+    elapsed = sum(g.duration_s for g in gates.values()) + (time.perf_counter() - started)
+    outcome = outcome.model_copy(update={"elapsed_s": round(elapsed, 3)})
+    _emit({"event": "review_completed", "recommendation": outcome.recommendation.value})
+    return {"gates": changed, "outcome": outcome.model_dump(mode="json")}

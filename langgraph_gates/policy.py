@@ -1,0 +1,260 @@
+"""The review policy: every threshold a check uses, as data.
+
+Defaults come from the seed's thresholds (see SPEC section 3). A YAML policy file overrides any
+subset of them (``--policy``); it is deep-merged onto the defaults and validated, so a typo or
+a contradictory band (warn stricter than fail) is refused with a line naming file and field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from langgraph_gates._structured import load_structured_file
+from langgraph_gates.errors import PolicyError
+from langgraph_gates.state import Outcome, Threshold
+
+__all__ = ["Band", "Policy", "load_policy", "policy_from_mapping"]
+
+
+class Band(BaseModel):
+    """A warn/fail band on one measured value.
+
+    ``direction="above"``: values above the band are bad (warn when beyond ``warn``, fail when
+    beyond ``fail``); ``"below"``: values below it are bad. ``inclusive`` makes reaching the
+    value count (``>=`` instead of ``>``).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    direction: Literal["above", "below"]
+    warn: float | None = None
+    fail: float | None = None
+    inclusive: bool = False
+
+    @field_validator("warn", "fail")
+    @classmethod
+    def _finite_non_negative(cls, value: float | None) -> float | None:
+        if value is not None and (math.isnan(value) or math.isinf(value) or value < 0):
+            msg = f"must be a finite number >= 0, got {value}"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _warn_not_stricter_than_fail(self) -> Band:
+        if self.warn is None or self.fail is None:
+            return self
+        contradictory = (
+            self.warn > self.fail if self.direction == "above" else self.warn < self.fail
+        )
+        if contradictory:
+            side = "above" if self.direction == "above" else "below"
+            msg = (
+                f"contradictory band: warn={self.warn:g} is stricter than fail={self.fail:g} "
+                f"(values {side} the band are bad, so warn must come before fail)"
+            )
+            raise ValueError(msg)
+        return self
+
+    def _beyond(self, value: float, limit: float | None) -> bool:
+        if limit is None:
+            return False
+        if self.direction == "above":
+            return value >= limit if self.inclusive else value > limit
+        return value <= limit if self.inclusive else value < limit
+
+    def judge(self, value: float) -> Outcome:
+        """Return pass, warn or fail for a measured value."""
+        if self._beyond(value, self.fail):
+            return Outcome.FAIL
+        if self._beyond(value, self.warn):
+            return Outcome.WARN
+        return Outcome.PASS
+
+    def threshold(self, metric: str) -> Threshold:
+        """Return this band as a :class:`Threshold` that names the metric."""
+        return Threshold(
+            metric=metric,
+            direction=self.direction,
+            warn=self.warn,
+            fail=self.fail,
+            inclusive=self.inclusive,
+        )
+
+
+def _above(warn: float | None, fail: float | None, *, inclusive: bool = False) -> Band:
+    return Band(direction="above", warn=warn, fail=fail, inclusive=inclusive)
+
+
+def _below(warn: float | None, fail: float | None, *, inclusive: bool = False) -> Band:
+    return Band(direction="below", warn=warn, fail=fail, inclusive=inclusive)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataPolicy(_Section):
+    """Thresholds of the data readiness gate."""
+
+    volume_per_class: Band = Field(
+        default=_below(10_000, 1_000),
+        description="Rows per class (rows in all for regression).",
+    )
+    minority_fraction: Band = Field(
+        default=_below(0.05, 0.01), description="Share of the smallest class."
+    )
+    missing_fraction: Band = Field(
+        default=_above(0.10, 0.30), description="Missing share of a key feature."
+    )
+    freshness_days: Band = Field(
+        default=_above(183, None), description="Age of the newest timestamp, in days."
+    )
+    psi: Band = Field(
+        default=_above(0.10, 0.25, inclusive=True), description="PSI train vs serving."
+    )
+    psi_method: Literal["quantile"] = Field(
+        default="quantile", description="How numeric bins are cut from the reference data."
+    )
+    psi_bins: int = Field(default=10, ge=2, le=100, description="Bins for numeric PSI.")
+    psi_epsilon: float = Field(
+        default=1e-4, gt=0, lt=0.1, description="Share given to an empty bin."
+    )
+    duplicate_fraction: Band = Field(
+        default=_above(0.05, None), description="Share of duplicate rows."
+    )
+
+
+class FeaturePolicy(_Section):
+    """Thresholds of the feature engineering gate."""
+
+    single_feature_auc: Band = Field(
+        default=_above(0.90, 0.95, inclusive=True),
+        description="AUC of one feature alone against the label (symmetrised).",
+    )
+    single_feature_spearman: Band = Field(
+        default=_above(0.90, 0.95, inclusive=True),
+        description="|Spearman| of one feature with a numeric label (regression).",
+    )
+    split_overlap: Band = Field(
+        default=_above(0.01, 0.05), description="Share of validation rows also in train."
+    )
+
+
+class PerformancePolicy(_Section):
+    """Thresholds of the model performance gate."""
+
+    overfit_relative_gap: Band = Field(
+        default=_above(0.05, 0.10), description="(train - validation) / train on the key metric."
+    )
+    cv_std: Band = Field(default=_above(0.05, None), description="Std of cross-validation scores.")
+    calibration_ece: Band = Field(
+        default=_above(0.10, None), description="Expected calibration error."
+    )
+    calibration_bins: int = Field(default=10, ge=2, le=100)
+    slice_gap: Band = Field(
+        default=_above(0.10, None), description="Metric drop of a slice below overall."
+    )
+    slice_min_rows: int = Field(default=30, ge=1, description="Smallest slice that is judged.")
+
+
+class FairnessPolicy(_Section):
+    """Thresholds of the responsible AI gate."""
+
+    selection_rate_ratio: Band = Field(
+        default=_below(0.90, 0.80), description="min/max selection rate (four-fifths rule)."
+    )
+    equalized_odds_difference: Band = Field(
+        default=_above(0.10, 0.20), description="Largest TPR or FPR gap between groups."
+    )
+    group_min_fraction: float = Field(default=0.01, ge=0, le=1)
+    group_min_rows: int = Field(default=100, ge=0)
+    bootstrap_samples: int = Field(default=200, ge=0, le=10_000)
+    bootstrap_below_rows: int = Field(
+        default=1_000, ge=0, description="Bootstrap a CI when the smallest group is this small."
+    )
+    confidence_level: float = Field(default=0.95, gt=0.5, lt=1)
+
+
+class SecurityPolicy(_Section):
+    """Settings of the security and robustness gate."""
+
+    allowed_globals: list[str] = Field(
+        default_factory=list,
+        description="Extra 'module.name' callables a pickle may import (beyond the built-in list).",
+    )
+    max_artifact_mb: float = Field(default=4096, gt=0)
+
+
+class Policy(BaseModel):
+    """Every threshold the checks use. Defaults are the seed's numbers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = "default"
+    data: DataPolicy = Field(default_factory=DataPolicy)
+    features: FeaturePolicy = Field(default_factory=FeaturePolicy)
+    performance: PerformancePolicy = Field(default_factory=PerformancePolicy)
+    fairness: FairnessPolicy = Field(default_factory=FairnessPolicy)
+    security: SecurityPolicy = Field(default_factory=SecurityPolicy)
+    disabled_checks: list[str] = Field(
+        default_factory=list, description="Check ids that are not run (reported as skipped)."
+    )
+
+    def fingerprint(self) -> str:
+        """A short stable hash of the policy, used in evidence cache keys."""
+        blob = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _first_error(exc: ValidationError) -> tuple[str, str]:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    return field, err["msg"]
+
+
+def policy_from_mapping(data: Any, *, source: str = "policy") -> Policy:
+    """Build a policy from a (partial) mapping merged onto the defaults.
+
+    Raises:
+        PolicyError: the mapping is not a mapping, or a value is invalid.
+    """
+    if data is None:
+        return Policy()
+    if not isinstance(data, dict):
+        msg = f"a policy must be a mapping, got {type(data).__name__}"
+        raise PolicyError(msg, source=source)
+    merged = _deep_merge(Policy().model_dump(mode="json"), data)
+    try:
+        return Policy.model_validate(merged)
+    except ValidationError as exc:
+        field, msg = _first_error(exc)
+        raise PolicyError(msg, source=source, field=field) from None
+
+
+def load_policy(path: str | Path | None) -> Policy:
+    """Load a YAML (or JSON) policy file; ``None`` gives the default policy.
+
+    Raises:
+        PolicyError: the file is missing, unreadable, not YAML, or has an invalid value.
+    """
+    if path is None:
+        return Policy()
+    p = Path(path)
+    data = load_structured_file(p, max_bytes=1_000_000, error=PolicyError, kind="policy")
+    return policy_from_mapping(data, source=str(p))

@@ -1,0 +1,106 @@
+"""The report model: a review's final state, validated and ordered for rendering."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from langgraph_gates.dossier import ModelInfo
+from langgraph_gates.errors import ReviewStateError
+from langgraph_gates.gates import GATES
+from langgraph_gates.state import (
+    AuditEntry,
+    GateResult,
+    Override,
+    Recommendation,
+    ReviewState,
+    TokenUsage,
+)
+
+__all__ = ["DISCLAIMERS", "SCHEMA_VERSION", "ReviewReport"]
+
+SCHEMA_VERSION = "1.0"
+
+DISCLAIMERS: tuple[tuple[str, str], ...] = (
+    ("Not Model Governance", "Establish formal model governance board"),
+    ("Not Bias Audit", "Conduct thorough fairness audits with domain experts"),
+    ("Not Security Assessment", "Engage security teams for threat modeling"),
+    ("Not Legal Advice", "Consult legal counsel for regulatory compliance"),
+    ("Validation Required", "All gate findings must be validated by human experts"),
+    ("Context Dependent", "Risk thresholds vary by industry and use case"),
+)
+DISCLAIMER_HEADLINE = (
+    "This workflow generates preliminary production readiness assessment for planning "
+    "purposes only."
+)
+
+
+class ReviewReport(BaseModel):
+    """Everything a report shows; the JSON report is this model."""
+
+    schema_version: str = SCHEMA_VERSION
+    review_id: str | None = None
+    run: int = 1
+    model: ModelInfo = Field(default_factory=ModelInfo)
+    dossier_path: str | None = None
+    dossier_source: Literal["file", "mapping", "text", "extracted"] | None = None
+    extracted_dossier: dict[str, Any] | None = Field(
+        default=None, description="The dossier a model extracted from free text, if any."
+    )
+    as_of: str | None = None
+    generated_at: str = ""
+    recommendation: Recommendation
+    rationale: str = ""
+    executive_summary: list[str] = Field(default_factory=list)
+    summary_source: Literal["offline", "model"] = "offline"
+    gates: list[GateResult] = Field(default_factory=list)
+    overrides: list[Override] = Field(default_factory=list)
+    audit: list[AuditEntry] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    elapsed_s: float = 0.0
+    tokens: TokenUsage = Field(default_factory=TokenUsage)
+    policy: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def from_state(
+        cls, values: dict[str, Any] | ReviewState, *, review_id: str | None = None
+    ) -> ReviewReport:
+        """Build the report from a finished review's state (as ``invoke`` returns it).
+
+        Raises:
+            ReviewStateError: the review has not reached the formatter yet.
+        """
+        state = values if isinstance(values, ReviewState) else ReviewState.model_validate(values)
+        if state.outcome is None:
+            msg = "the review has not finished yet (no recommendation); resume it first"
+            raise ReviewStateError(msg, source=review_id or state.review_id)
+        order = [g.id for g in GATES]
+        gates = [state.gates[g] for g in order if g in state.gates]
+        dossier = state.dossier or {}
+        return cls(
+            review_id=review_id or state.review_id,
+            run=state.run,
+            model=ModelInfo.model_validate(dossier.get("model") or {}),
+            dossier_path=state.dossier_path,
+            dossier_source=state.dossier_source,
+            extracted_dossier=dossier if state.dossier_source == "extracted" else None,
+            as_of=state.as_of,
+            generated_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            recommendation=state.outcome.recommendation,
+            rationale=state.outcome.rationale,
+            executive_summary=state.outcome.executive_summary,
+            summary_source=state.outcome.summary_source,
+            gates=gates,
+            overrides=state.overrides,
+            audit=state.audit,
+            notes=state.notes,
+            elapsed_s=state.outcome.elapsed_s,
+            tokens=state.outcome.tokens,
+            policy=state.policy or {},
+        )
+
+    def gate(self, gate_id: str) -> GateResult | None:
+        """The result of one gate, if it ran."""
+        return next((g for g in self.gates if g.id == gate_id), None)
