@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from langgraph_gates.gates import GATES_BY_ID
 from langgraph_gates.state import (
     Finding,
     GateResult,
@@ -89,8 +90,12 @@ def apply_override(result: GateResult, override: Override | None) -> GateResult:
 
 def recommend(statuses: Mapping[str, Status]) -> tuple[Recommendation, str]:
     """The overall recommendation and a one-line rationale naming the gates behind it."""
-    failed = [g for g, s in statuses.items() if s is Status.FAIL]
-    conditional = [g for g, s in statuses.items() if s is Status.CONDITIONAL]
+    def name(gate_id: str) -> str:
+        spec = GATES_BY_ID.get(gate_id)
+        return spec.table_name if spec else gate_id
+
+    failed = [name(g) for g, s in statuses.items() if s is Status.FAIL]
+    conditional = [name(g) for g, s in statuses.items() if s is Status.CONDITIONAL]
     if failed:
         return Recommendation.NO_GO, "Blocked by failing gate(s): " + ", ".join(failed) + "."
     if conditional:

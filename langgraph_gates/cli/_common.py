@@ -87,8 +87,9 @@ class GateProgress:
             return
         status = Status(event["status"])
         risk = " ".join(str(event.get("key_risk", "")).split())
-        if len(risk) > 90:
-            risk = risk[:89] + "…"
+        room = max(30, console.width - 60)
+        if len(risk) > room:
+            risk = risk[: room - 1] + "…"
         line = (
             f"[{event['number']}/7] {event['title']:<26} "
             f"[{STATUS_STYLE[status]}]{status.value:<11}[/] {event['duration_s']:6.2f}s  {risk}"
@@ -101,13 +102,9 @@ class GateProgress:
 def gate_table(report: ReviewReport) -> Table:
     """The gate table as a Rich table."""
     table = Table(title="📋 GATE TABLE", show_lines=False, expand=True)
-    for col, ratio in (
-        ("Gate", 2),
-        ("Status", 1),
-        ("Key Risk", 5),
-        ("Suggested Mitigation", 4),
-        ("Owner", 2),
-    ):
+    table.add_column("Gate", ratio=2, overflow="fold")
+    table.add_column("Status", min_width=13, no_wrap=True)
+    for col, ratio in (("Key Risk", 5), ("Suggested Mitigation", 4), ("Owner", 2)):
         table.add_column(col, ratio=ratio, overflow="fold")
     for spec in GATES:
         g = report.gate(spec.id)

@@ -1,0 +1,5 @@
+"""`python -m langgraph_gates` runs the `gates` command line."""
+
+from langgraph_gates.cli import main
+
+main()
