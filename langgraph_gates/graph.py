@@ -11,7 +11,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from langgraph_gates.gates import GATES
 from langgraph_gates.nodes import RunContext, dispatcher, formatter, make_gate_node
-from langgraph_gates.state import ReviewState
+from langgraph_gates.state import ReviewInput, ReviewState
 
 __all__ = ["NODE_ORDER", "build_graph", "graph_builder"]
 
@@ -20,7 +20,9 @@ NODE_ORDER: tuple[str, ...] = ("dispatcher", *(g.id for g in GATES), "formatter"
 
 def graph_builder() -> StateGraph[ReviewState, RunContext, ReviewState, ReviewState]:
     """The uncompiled review graph, for callers that compile it their own way."""
-    builder: StateGraph[Any, Any, Any, Any] = StateGraph(ReviewState, context_schema=RunContext)
+    builder: StateGraph[Any, Any, Any, Any] = StateGraph(
+        ReviewState, context_schema=RunContext, input_schema=ReviewInput
+    )
     builder.add_node("dispatcher", dispatcher)
     for spec in GATES:
         builder.add_node(spec.id, make_gate_node(spec))

@@ -24,6 +24,7 @@ __all__ = [
     "Outcome",
     "Override",
     "Recommendation",
+    "ReviewInput",
     "ReviewOutcome",
     "ReviewState",
     "Severity",
@@ -284,6 +285,29 @@ def append_unique(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
         if dumped not in merged:
             merged.append(dumped)
     return merged
+
+
+class ReviewInput(BaseModel):
+    """What a review starts from: one of a dossier file, an inline dossier, or free text."""
+
+    dossier_path: str | None = Field(
+        default=None, description="Path of a YAML or JSON dossier file (on the server's disk)."
+    )
+    dossier: dict[str, Any] | None = Field(
+        default=None, description="The dossier as an inline mapping (see `gates schema`)."
+    )
+    text: str | None = Field(default=None, description="Free-text description of the model.")
+    policy: dict[str, Any] | None = Field(
+        default=None, description="Policy overrides (partial), merged onto the defaults."
+    )
+    base_dir: str | None = Field(
+        default=None, description="Folder that an inline dossier's relative paths resolve against."
+    )
+    as_of: str | None = Field(default=None, description="Review date YYYY-MM-DD (default today).")
+    review_id: str | None = Field(default=None, description="A label for the review.")
+    dossier_source: Literal["file", "mapping", "text", "extracted"] | None = Field(
+        default=None, description="Set by callers that loaded the dossier themselves."
+    )
 
 
 class ReviewState(BaseModel):

@@ -50,7 +50,12 @@ def test_inputs_mapping_file_and_text_agree() -> None:
 
     mapping = yaml.safe_load(WEAK.read_text())
     from_mapping = review(mapping, base_dir=WEAK.parent, as_of="2026-11-28").report
-    assert [g.status for g in from_file.gates] == [g.status for g in from_mapping.gates]
+    def outcomes(r: object) -> list[tuple[str, str, str]]:
+        return [(g.id, f.check_id, f.outcome.value) for g in r.gates for f in g.findings]  # type: ignore[attr-defined]
+
+    assert outcomes(from_file) == outcomes(from_mapping)
+    overfit = from_mapping.gate("model_performance").finding("MP.OVERFIT")  # type: ignore[union-attr]
+    assert overfit is not None and overfit.outcome is Outcome.FAIL  # evidence found via base_dir
     from_text = review(text="A churn model for our SaaS customers.").report
     assert from_text.recommendation.value == "No-Go"
     assert any("free text" in n for n in from_text.notes)
