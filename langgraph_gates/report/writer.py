@@ -50,6 +50,12 @@ def render(report: ReviewReport, fmt: str) -> str:
     return renderer(report)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _link_new(tmp: Path, final: Path) -> bool:
     """Publish ``tmp`` as ``final`` only if ``final`` does not exist (atomic, no overwrite)."""
     try:
@@ -91,6 +97,7 @@ def write_reports(
             fd, name = tempfile.mkstemp(dir=out, prefix=".tmp-", suffix=f".{fmt}")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(body)
+            os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600; reports are for sharing
             temps[fmt] = Path(name)
         for attempt in range(1, 1000):
             stem = f"{REPORT_PREFIX}{stamp}" + ("" if attempt == 1 else f"_{attempt}")
