@@ -1,13 +1,21 @@
-"""Checks judged from the metrics JSON: success criteria, overfitting, CV stability, baseline,
-validation strategy and feature importance.
+"""Checks of the model's reported or computed metrics: success criteria, overfitting, CV
+stability, baseline, validation strategy and feature importance.
 
-When a predictions file is given, ``langgraph_gates.checks.predictions`` recomputes the split
-metrics from it; these checks then read those values first (see :func:`split_metrics`).
+Success criteria, overfitting and the baseline read per-split metrics from
+:func:`split_metrics`: metrics computed from the predictions file when the dossier references
+one (and its task is supported), then the metrics JSON for anything the predictions cannot
+give. Each finding says in ``measured["source"]`` which one it used. CV stability and feature
+importance come from the metrics JSON only.
 """
 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import JsonValue
 
 from langgraph_gates.checks.base import (
     CheckContext,
@@ -19,7 +27,14 @@ from langgraph_gates.checks.base import (
     ok,
     warn,
 )
+from langgraph_gates.checks.predictions import load_predictions
 from langgraph_gates.evidence.metrics import MetricsFile, read_metrics
+from langgraph_gates.evidence.predictions import (
+    ALL_ROWS,
+    HELD_OUT_SPLITS,
+    canonical_metric,
+    higher_is_better,
+)
 from langgraph_gates.state import EvidenceRef, Outcome, Severity, Threshold
 
 __all__ = [
@@ -29,36 +44,14 @@ __all__ = [
     "OVERFIT",
     "SUCCESS_CRITERIA_MET",
     "VALIDATION_STRATEGY",
+    "SplitMetrics",
     "higher_is_better",
     "load_metrics",
+    "relative_gap",
+    "split_metrics",
 ]
 
-# Metrics where a smaller value is better; every other metric is taken as higher-is-better.
-_LOWER_IS_BETTER = (
-    "loss",
-    "error",
-    "rmse",
-    "mse",
-    "mae",
-    "mape",
-    "smape",
-    "wape",
-    "brier",
-    "ece",
-    "log_loss",
-    "logloss",
-    "perplexity",
-    "latency",
-    "regret",
-    "wer",
-    "cer",
-)
-
-
-def higher_is_better(metric: str) -> bool:
-    """Whether a larger value of this metric is better (by its name)."""
-    name = metric.lower()
-    return not any(token in name for token in _LOWER_IS_BETTER)
+Source = Literal["predictions", "metrics file"]
 
 
 def load_metrics(ctx: CheckContext) -> MetricsFile | None:
@@ -76,17 +69,94 @@ def load_metrics(ctx: CheckContext) -> MetricsFile | None:
     )
 
 
-def _eval_split(metrics: MetricsFile, metric: str) -> tuple[str, float] | None:
-    """The held-out split to judge a metric on: test if reported, else validation."""
-    for split in ("test", "validation"):
-        value = metrics.metric(split, metric)
-        if value is not None:
-            return split, value
+@dataclass(frozen=True)
+class SplitMetrics:
+    """Per-split metrics from one source, with metric names in canonical form.
+
+    Attributes:
+        source: ``"predictions"`` (computed from the predictions file) or ``"metrics file"``.
+        file: the file as the dossier names it.
+        splits: split -> canonical metric name -> value.
+        held_out: the held-out splits of this source, in order of preference.
+    """
+
+    source: Source
+    file: str
+    splits: Mapping[str, Mapping[str, float]]
+    held_out: tuple[str, ...]
+
+    def metric(self, split: str, name: str) -> float | None:
+        """A metric on a split (``name`` in any alias spelling), if reported."""
+        return self.splits.get(split, {}).get(canonical_metric(name))
+
+    def held_out_value(self, name: str) -> tuple[str, float] | None:
+        """The metric on the preferred held-out split that reports it."""
+        for split in self.held_out:
+            value = self.metric(split, name)
+            if value is not None:
+                return split, value
+        return None
+
+    def ref(self) -> EvidenceRef:
+        """Where the values came from."""
+        return EvidenceRef(source=self.file, detail=self.source)
+
+
+def _canonical(splits: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for split, values in splits.items():
+        names: dict[str, float] = {}
+        for name, value in values.items():
+            names.setdefault(canonical_metric(name), value)  # first spelling wins
+        out[split] = names
+    return out
+
+
+def split_metrics(ctx: CheckContext) -> list[SplitMetrics]:
+    """Per-split metrics, best source first: the predictions file, then the metrics JSON.
+
+    A predictions file whose task has no computed metrics (ranking, generation, ...) is skipped.
+
+    Raises:
+        EvidenceError: a referenced predictions or metrics file cannot be used.
+    """
+    out: list[SplitMetrics] = []
+    summary = load_predictions(ctx)
+    if summary is not None and summary.supported:
+        out.append(
+            SplitMetrics("predictions", summary.source, _canonical(summary.splits), HELD_OUT_SPLITS)
+        )
+    metrics = load_metrics(ctx)
+    if metrics is not None:
+        file = ctx.dossier.performance.metrics or "performance.metrics"
+        out.append(
+            SplitMetrics("metrics file", file, _canonical(metrics.splits), ("test", "validation"))
+        )
+    return out
+
+
+def _no_source(what: str) -> Verdict:
+    return missing(
+        f"No predictions file or metrics file is referenced, so {what}.",
+        evidence=EvidenceRef(source="performance.predictions / performance.metrics"),
+    )
+
+
+def _split_name(split: str) -> str:
+    return "all rows" if split == ALL_ROWS else split
+
+
+def _held_out(sources: list[SplitMetrics], metric: str) -> tuple[SplitMetrics, str, float] | None:
+    """The first source (in preference order) reporting the metric on a held-out split."""
+    for src in sources:
+        found = src.held_out_value(metric)
+        if found is not None:
+            return src, found[0], found[1]
     return None
 
 
-def _source(ctx: CheckContext) -> EvidenceRef:
-    return EvidenceRef(source=ctx.dossier.performance.metrics or "performance.metrics")
+def _sources_measured(sources: list[SplitMetrics]) -> list[JsonValue]:
+    return [{"source": s.source, "file": s.file, "splits": sorted(s.splits)} for s in sources]
 
 
 def check_success_criteria_met(ctx: CheckContext) -> Verdict:
@@ -96,57 +166,83 @@ def check_success_criteria_met(ctx: CheckContext) -> Verdict:
     if not criteria:
         note = " (problem framing found none)" if framing is not None else ""
         return missing(f"No success criteria to judge the model against{note}.")
-    metrics = load_metrics(ctx)
-    if metrics is None:
-        return missing("No metrics file is referenced, so the success criteria cannot be judged.")
-    results = []
-    unmet, unreported = [], []
+    sources = split_metrics(ctx)
+    if not sources:
+        return _no_source("the success criteria cannot be judged")
+    results: list[JsonValue] = []
+    unmet: list[str] = []
+    met_text: list[str] = []
+    unreported: list[str] = []
+    used: list[SplitMetrics] = []
     for c in criteria:
-        found = _eval_split(metrics, c.metric)
+        found = _held_out(sources, c.metric)
         if found is None:
             unreported.append(c.metric)
             continue
-        split, value = found
+        src, split, value = found
+        if src not in used:
+            used.append(src)
         met = value >= c.threshold if c.direction == "higher" else value <= c.threshold
         results.append(
             {
                 "metric": c.metric,
                 "split": split,
-                "value": value,
+                "value": round(value, 6),
                 "threshold": c.threshold,
+                "direction": c.direction,
                 "met": met,
+                "source": src.source,
             }
         )
-        if not met:
+        where = f"{c.metric} = {value:.4g} on {_split_name(split)}"
+        if met:
+            met_text.append(where)
+        else:
             op = ">=" if c.direction == "higher" else "<="
-            unmet.append(f"{c.metric} = {value:.4g} on {split} (needs {op} {c.threshold:g})")
-    measured = {"criteria": results, "not_reported": unreported}
+            unmet.append(f"{where} from the {src.source} (needs {op} {c.threshold:g})")
+    measured: dict[str, JsonValue] = {
+        "criteria": results,
+        "not_reported": list(unreported),
+        "source": used[0].source if len(used) == 1 else [s.source for s in used],
+        "sources": _sources_measured(sources),
+    }
+    evidence = [s.ref() for s in (used or sources)]
     if unmet:
         return fail(
             "Success criteria not met: " + "; ".join(unmet) + ".",
             measured=measured,
-            evidence=_source(ctx),
+            evidence=evidence,
         )
     if unreported:
+        names = " or ".join(s.source for s in sources)
         return missing(
-            f"Metric(s) {', '.join(unreported)} named in the success criteria are not reported "
-            "on validation or test.",
+            f"Metric(s) {', '.join(unreported)} named in the success criteria cannot be found "
+            f"on a held-out split of the {names}.",
             measured=measured,
-            evidence=_source(ctx),
+            evidence=evidence,
         )
-    text = "; ".join(f"{r['metric']} = {r['value']:.4g} on {r['split']}" for r in results)
-    return ok(f"All success criteria met: {text}.", measured=measured, evidence=_source(ctx))
+    text = "; ".join(met_text)
+    origin = " and ".join(s.source for s in used)
+    return ok(f"All success criteria met ({origin}): {text}.", measured=measured, evidence=evidence)
 
 
-def key_metric(ctx: CheckContext, metrics: MetricsFile) -> str | None:
-    """The metric that matters most: the first success criterion reported, else a common one."""
-    for c in ctx.dossier.problem.success_criteria:
-        if metrics.metric("train", c.metric) is not None:
-            return c.metric
-    train = metrics.splits.get("train", {})
-    for name in metrics.splits.get("validation", {}):
-        if name in train:
-            return name
+def _overfit_pair(ctx: CheckContext, src: SplitMetrics) -> tuple[str, str, float, float] | None:
+    """The key metric and held-out split of a source that reports it on train too."""
+    if "train" not in src.splits:
+        return None
+    held = next((s for s in ("validation", "test") if s in src.splits), None)
+    if held is None:
+        return None
+    train, other = src.splits["train"], src.splits[held]
+    candidates = [canonical_metric(c.metric) for c in ctx.dossier.problem.success_criteria]
+    if src.source == "predictions":
+        summary = load_predictions(ctx)
+        if summary is not None and summary.key_metric:
+            candidates.append(summary.key_metric)
+    candidates.extend(name for name in other if name in train)
+    for name in candidates:
+        if name in train and name in other:
+            return name, held, train[name], other[name]
     return None
 
 
@@ -159,24 +255,27 @@ def relative_gap(metric: str, train: float, held_out: float) -> float:
 
 
 def check_overfit(ctx: CheckContext) -> Verdict:
-    metrics = load_metrics(ctx)
-    if metrics is None:
-        return missing("No metrics file, so the train/validation gap cannot be measured.")
-    metric = key_metric(ctx, metrics)
-    if metric is None or metrics.metric("validation", metric) is None:
+    sources = split_metrics(ctx)
+    if not sources:
+        return _no_source("the train/validation gap cannot be measured")
+    for src in sources:
+        pair = _overfit_pair(ctx, src)
+        if pair is not None:
+            break
+    else:
+        shown = "; ".join(f"{s.source}: {', '.join(sorted(s.splits)) or 'none'}" for s in sources)
         return missing(
-            "The metrics file has no metric reported on both train and validation.",
-            evidence=_source(ctx),
+            f"No metric is reported on both train and a held-out split (splits found: {shown}).",
+            measured={"sources": _sources_measured(sources)},
+            evidence=[s.ref() for s in sources],
         )
-    train = metrics.metric("train", metric)
-    val = metrics.metric("validation", metric)
-    assert train is not None and val is not None
+    metric, held, train, val = pair
     gap = relative_gap(metric, train, val)
     band = ctx.policy.performance.overfit_relative_gap
     outcome = band.judge(gap)
     message = (
-        f"{metric}: train {train:.4g} vs validation {val:.4g}, a relative gap of {gap:.1%}"
-        + (" (overfitting)." if outcome is Outcome.FAIL else ".")
+        f"{metric}: train {train:.4g} vs {held} {val:.4g} from the {src.source}, a relative gap "
+        f"of {gap:.1%}" + (" (overfitting)." if outcome is Outcome.FAIL else ".")
     )
     return judged(
         outcome,
@@ -185,11 +284,17 @@ def check_overfit(ctx: CheckContext) -> Verdict:
             "metric": metric,
             "train": train,
             "validation": val,
+            "held_out_split": held,
             "relative_gap": round(gap, 6),
+            "source": src.source,
         },
         threshold=band.threshold("relative_gap"),
-        evidence=_source(ctx),
+        evidence=src.ref(),
     )
+
+
+def _source(ctx: CheckContext) -> EvidenceRef:
+    return EvidenceRef(source=ctx.dossier.performance.metrics or "performance.metrics")
 
 
 def check_cv_stability(ctx: CheckContext) -> Verdict:
@@ -228,21 +333,23 @@ def check_baseline(ctx: CheckContext) -> Verdict:
             "No baseline is stated, so the model's lift cannot be judged.",
             evidence=EvidenceRef(source="performance.baseline"),
         )
-    metrics = load_metrics(ctx)
-    if metrics is None:
-        return missing("No metrics file, so the model cannot be compared to its baseline.")
-    found = _eval_split(metrics, baseline.metric)
+    sources = split_metrics(ctx)
+    if not sources:
+        return _no_source("the model cannot be compared to its baseline")
+    found = _held_out(sources, baseline.metric)
     if found is None:
         return missing(
-            f"Metric {baseline.metric} of the baseline is not reported.", evidence=_source(ctx)
+            f"Metric {baseline.metric} of the baseline is not reported on a held-out split.",
+            evidence=[s.ref() for s in sources],
         )
-    split, value = found
+    src, split, value = found
     better = value > baseline.value if higher_is_better(baseline.metric) else value < baseline.value
     measured = {
         "metric": baseline.metric,
         "split": split,
         "model": value,
         "baseline": baseline.value,
+        "source": src.source,
     }
     threshold = Threshold(
         metric=baseline.metric,
@@ -251,17 +358,18 @@ def check_baseline(ctx: CheckContext) -> Verdict:
     )
     if not better:
         return fail(
-            f"The model does not beat its baseline: {baseline.metric} {value:.4g} on {split} "
-            f"vs baseline {baseline.value:.4g}.",
+            f"The model does not beat its baseline: {baseline.metric} {value:.4g} on "
+            f"{_split_name(split)} ({src.source}) vs baseline {baseline.value:.4g}.",
             measured=measured,
             threshold=threshold,
-            evidence=_source(ctx),
+            evidence=src.ref(),
         )
     return ok(
-        f"{baseline.metric} {value:.4g} on {split} beats the baseline {baseline.value:.4g}.",
+        f"{baseline.metric} {value:.4g} on {_split_name(split)} ({src.source}) beats the "
+        f"baseline {baseline.value:.4g}.",
         measured=measured,
         threshold=threshold,
-        evidence=_source(ctx),
+        evidence=src.ref(),
     )
 
 

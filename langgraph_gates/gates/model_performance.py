@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import metrics_file
+from langgraph_gates.checks import metrics_file, predictions
 from langgraph_gates.checks.base import CheckContext
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
 from langgraph_gates.gates.spec import GateSpec
@@ -25,6 +25,18 @@ def _levers(findings: list[Finding]) -> list[str]:
     ]
 
 
+def _metrics_source(findings: list[Finding]) -> str:
+    """Which evidence the metrics came from, as the success-criteria finding recorded it."""
+    for f in findings:
+        if f.check_id in ("MP.SUCCESS_CRITERIA_MET", "MP.OVERFIT"):
+            source = f.measured.get("source")
+            if source == "predictions":
+                return "Metrics recomputed from the predictions file."
+            if source == "metrics file":
+                return "Metrics as reported in the metrics file."
+    return ""
+
+
 def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]:
     perf = ctx.dossier.performance
     algos = ctx.dossier.model.algorithms
@@ -39,6 +51,7 @@ def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]
             ("Metrics tied to success criteria: " + ", ".join(criteria))
             if criteria
             else not_provided("metrics tied to the KPIs"),
+            _metrics_source(findings),
             findings_for(findings, "MP.SUCCESS_CRITERIA_MET", "MP.BASELINE"),
         ),
         "Validation strategy (cross-validation, holdout)": section(
@@ -79,6 +92,8 @@ SPEC = GateSpec(
         metrics_file.VALIDATION_STRATEGY,
         metrics_file.CV_STABILITY,
         metrics_file.BASELINE,
+        predictions.CALIBRATION,
+        predictions.SLICE_GAP,
     ),
     write_sections=write_sections,
     extra_reads=("model", "problem", "performance"),

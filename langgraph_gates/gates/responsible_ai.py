@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import documentation
+from langgraph_gates.checks import documentation, fairness
 from langgraph_gates.checks.base import CheckContext
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
 from langgraph_gates.gates.spec import GateSpec
-from langgraph_gates.state import Finding
+from langgraph_gates.state import Finding, Outcome
+
+_ACT_ON = (Outcome.FAIL, Outcome.WARN)
 
 _DEFAULT_METRICS = (
     "selection rate ratio (four-fifths rule)",
     "equalized odds difference (TPR and FPR gaps)",
     "calibration by group",
 )
+
+
+def _fairness_actions(findings: list[Finding]) -> list[str]:
+    """The mitigations of the fairness findings that did not pass, one per check."""
+    out: list[str] = []
+    for cid in ("RAI.DISPARATE_IMPACT", "RAI.EQUALIZED_ODDS", "RAI.GROUP_COVERAGE"):
+        bad = [f for f in findings if f.check_id == cid and f.outcome in _ACT_ON]
+        if bad and bad[0].mitigation:
+            attrs = sorted({str(f.measured.get("attribute", "")) for f in bad} - {""})
+            where = f" ({', '.join(attrs)})" if attrs else ""
+            out.append(f"{cid}{where}: {bad[0].mitigation}")
+    return out
 
 
 def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]:
@@ -39,6 +53,7 @@ def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]
         ),
         "Mitigation strategies": section(
             rai.bias_mitigation or not_provided("bias mitigation strategy"),
+            _fairness_actions(findings),
         ),
         "Governance and review requirements": section(
             f"Review board: {gov.review_board or 'none'}; approver: {gov.approver or 'none'}."
@@ -67,6 +82,9 @@ SPEC = GateSpec(
     default_owner="Responsible AI lead",
     checks=(
         documentation.SENSITIVE_DECLARED,
+        fairness.DISPARATE_IMPACT,
+        fairness.EQUALIZED_ODDS,
+        fairness.GROUP_COVERAGE,
         documentation.HARMS,
         documentation.GOVERNANCE,
     ),

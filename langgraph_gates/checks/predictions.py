@@ -1,0 +1,277 @@
+"""Performance checks computed from the predictions file: calibration and slice gaps.
+
+The file is read once per content and policy (:func:`load_predictions`, cached in the evidence
+store) into a :class:`~langgraph_gates.evidence.predictions.PredictionsSummary` that these
+checks, the fairness checks and the success-criteria / overfitting checks of
+:mod:`langgraph_gates.checks.metrics_file` all read. The file format is documented in
+:mod:`langgraph_gates.evidence.predictions`.
+"""
+
+from __future__ import annotations
+
+from pydantic import JsonValue
+
+from langgraph_gates.checks.base import (
+    CheckContext,
+    CheckSpec,
+    Verdict,
+    error,
+    judged,
+    missing,
+)
+from langgraph_gates.evidence.predictions import (
+    PredictionsSummary,
+    SliceColumn,
+    is_bounded,
+    read_predictions,
+    summarize_predictions,
+    summary_params,
+)
+from langgraph_gates.state import EvidenceRef, Outcome, Severity
+
+__all__ = ["CALIBRATION", "SLICE_GAP", "load_predictions", "usable_predictions"]
+
+_FIELD = "performance.predictions"
+
+
+def load_predictions(ctx: CheckContext) -> PredictionsSummary | None:
+    """The dossier's predictions file, summarised and cached; ``None`` when none is referenced.
+
+    Raises:
+        EvidenceError: the file is referenced but cannot be read or does not fit the task.
+    """
+    value = ctx.dossier.performance.predictions
+    if not value:
+        return None
+    path = ctx.path(_FIELD, value)
+    sensitive = list(ctx.dossier.data.sensitive_attributes or [])
+    slices = list(ctx.dossier.performance.slices)
+    criteria = [c.metric for c in ctx.dossier.problem.success_criteria]
+    task = ctx.dossier.model.task
+
+    def compute() -> PredictionsSummary:
+        frame = read_predictions(path, source=value, group_columns=[*slices, *sensitive])
+        return summarize_predictions(
+            frame,
+            task=task,
+            sensitive=sensitive,
+            slices=slices,
+            criteria=criteria,
+            performance=ctx.policy.performance,
+            fairness=ctx.policy.fairness,
+        )
+
+    params = summary_params(task=task, sensitive=sensitive, slices=slices, criteria=criteria)
+    return ctx.evidence.cached("predictions", [path], PredictionsSummary, compute, params=params)
+
+
+def usable_predictions(ctx: CheckContext, purpose: str) -> PredictionsSummary | Verdict:
+    """The summary if it has held-out rows of a supported task, else the ``missing`` verdict.
+
+    Args:
+        ctx: the check context.
+        purpose: what the caller measures, for the message (e.g. ``"calibration"``).
+    """
+    summary = load_predictions(ctx)
+    if summary is None:
+        return missing(
+            f"No predictions file ({_FIELD}), so {purpose} cannot be measured.",
+            evidence=EvidenceRef(source=_FIELD),
+        )
+    where = EvidenceRef(source=summary.source)
+    if not summary.supported:
+        return missing(f"{purpose.capitalize()} is not measured: {summary.note}.", evidence=where)
+    if summary.held_out_split is None:
+        shown = ", ".join(sorted(summary.split_rows))
+        return missing(
+            f"The predictions file has no held-out rows (splits: {shown}), so {purpose} "
+            "cannot be measured.",
+            evidence=EvidenceRef(source=summary.source, column="split"),
+        )
+    return summary
+
+
+def _split_text(summary: PredictionsSummary) -> str:
+    split = summary.held_out_split
+    return "all rows (no split column)" if split == "all" else f"the {split} split"
+
+
+def check_calibration(ctx: CheckContext) -> Verdict:
+    summary = usable_predictions(ctx, "calibration")
+    if isinstance(summary, Verdict):
+        return summary
+    where = EvidenceRef(source=summary.source, column="y_score")
+    if summary.task != "binary_classification":
+        return missing(
+            f"Calibration is measured on the probability scores of a binary task; this is a "
+            f"{summary.task.replace('_', ' ')} task.",
+            evidence=EvidenceRef(source=summary.source),
+        )
+    cal = summary.calibration
+    if cal is None:
+        return missing(
+            "The predictions file has no y_score column (probability of the positive class), so "
+            "calibration cannot be measured.",
+            evidence=where,
+        )
+    band = ctx.policy.performance.calibration_ece
+    outcome = band.judge(cal.ece)
+    # Name the bin that contributes most to the ECE, not a tiny bin with a large gap.
+    worst = max(cal.curve, key=lambda b: b.count * abs(b.mean_score - b.observed_rate))
+    direction = "over" if worst.mean_score > worst.observed_rate else "under"
+    message = (
+        f"Expected calibration error {cal.ece:.3f} over {cal.bins} bins on {_split_text(summary)} "
+        f"({cal.rows} rows); the worst bin ({worst.lower:.1f}-{worst.upper:.1f}, "
+        f"{worst.count} rows) {direction}-predicts: mean score {worst.mean_score:.3f} vs "
+        f"observed {worst.observed_rate:.3f}."
+    )
+    curve: list[JsonValue] = [b.model_dump() for b in cal.curve]
+    return judged(
+        outcome,
+        message,
+        measured={
+            "ece": round(cal.ece, 6),
+            "max_gap": round(cal.max_gap, 6),
+            "bins": cal.bins,
+            "split": cal.split,
+            "rows": cal.rows,
+            "source": "predictions",
+            "reliability_curve": curve,
+        },
+        threshold=band.threshold("ece"),
+        evidence=where,
+    )
+
+
+def _slice_rows(col: SliceColumn) -> list[JsonValue]:
+    return [
+        {
+            "group": g.group,
+            "n": g.n,
+            "value": None if g.value is None else round(g.value, 6),
+            "gap": None if g.gap is None else round(g.gap, 6),
+            "judged": g.judged,
+        }
+        for g in col.groups
+    ]
+
+
+def check_slice_gap(ctx: CheckContext) -> Verdict | list[Verdict]:
+    columns = list(
+        dict.fromkeys(
+            [*ctx.dossier.performance.slices, *(ctx.dossier.data.sensitive_attributes or [])]
+        )
+    )
+    if not columns:
+        return missing(
+            "No slice columns (performance.slices) or sensitive attributes to slice the "
+            "predictions by.",
+            evidence=EvidenceRef(source="performance.slices"),
+        )
+    summary = usable_predictions(ctx, "slice performance")
+    if isinstance(summary, Verdict):
+        return summary
+    verdicts: list[Verdict] = []
+    absent = [c for c in columns if c in summary.absent_columns]
+    if absent:
+        verdicts.append(
+            error(
+                f"Slice column(s) {', '.join(absent)} are not in the predictions file.",
+                evidence=[EvidenceRef(source=summary.source, column=c) for c in absent],
+                measured={"absent_columns": list(absent), "file_columns": list(summary.columns)},
+            )
+        )
+    present = [summary.slices[c] for c in columns if c in summary.slices]
+    if not present:
+        return verdicts
+    metric = summary.key_metric or ""
+    policy = ctx.policy.performance
+    overall = summary.overall
+    if overall is None:
+        verdicts.append(
+            missing(
+                f"{metric} is not defined on {_split_text(summary)}, so slices cannot be "
+                "compared to it.",
+                evidence=EvidenceRef(source=summary.source),
+            )
+        )
+        return verdicts
+    judged_groups = [(col, g) for col in present for g in col.groups if g.judged]
+    gap_kind = "points" if is_bounded(metric) else "relative"
+    measured: dict[str, JsonValue] = {
+        "metric": metric,
+        "split": summary.held_out_split,
+        "overall": round(overall, 6),
+        "gap_kind": gap_kind,
+        "min_rows": policy.slice_min_rows,
+        "source": "predictions",
+        "columns": {col.column: _slice_rows(col) for col in present},
+    }
+    band = policy.slice_gap
+    limit = band.warn if band.warn is not None else (band.fail or 0.0)
+    where = [EvidenceRef(source=summary.source, column=col.column) for col in present]
+    if not judged_groups:
+        verdicts.append(
+            missing(
+                f"No slice has at least {policy.slice_min_rows} rows with {metric} defined, so "
+                "no slice could be judged.",
+                measured=measured,
+                evidence=where,
+            )
+        )
+        return verdicts
+    col, worst = max(judged_groups, key=lambda cg: cg[1].gap or 0.0)
+    assert worst.gap is not None and worst.value is not None
+    outcome = band.judge(worst.gap)
+    measured["worst"] = {"column": col.column, "group": worst.group, "gap": round(worst.gap, 6)}
+    skipped = sum(1 for c in present for g in c.groups if not g.judged)
+    gap_text = (
+        f"{worst.gap * 100:.1f} points" if gap_kind == "points" else f"{worst.gap:.1%} relative"
+    )
+    tail = f" ({skipped} slice(s) too small or undefined were not judged)" if skipped else ""
+    if outcome is Outcome.PASS:
+        message = (
+            f"Every slice is within {limit:g} of overall {metric} {overall:.4g} on "
+            f"{_split_text(summary)}; the weakest is {col.column}={worst.group} at "
+            f"{worst.value:.4g}{tail}."
+        )
+    else:
+        bad = [(c, g) for c, g in judged_groups if band.judge(g.gap or 0.0) is not Outcome.PASS]
+        names = ", ".join(f"{c.column}={g.group} ({g.value:.4g}, n={g.n})" for c, g in bad[:5])
+        message = (
+            f"{len(bad)} slice(s) fall more than {limit:g} below overall {metric} "
+            f"{overall:.4g} on {_split_text(summary)}: {names}; worst gap {gap_text}{tail}."
+        )
+    verdicts.append(
+        judged(
+            outcome,
+            message,
+            measured=measured,
+            threshold=band.threshold(f"slice_gap ({metric}, {gap_kind})"),
+            evidence=where,
+        )
+    )
+    return verdicts
+
+
+_READS = ("performance", "data", "problem", "model")
+
+CALIBRATION = CheckSpec(
+    "MP.CALIBRATION",
+    "model_performance",
+    "Calibration",
+    check_calibration,
+    mitigation="Calibrate the scores on held-out data (isotonic or Platt) before they drive decisions.",
+    fail_severity=Severity.MEDIUM,
+    reads=_READS,
+)
+SLICE_GAP = CheckSpec(
+    "MP.SLICE_GAP",
+    "model_performance",
+    "Performance across slices",
+    check_slice_gap,
+    mitigation="Analyse the weak slices' errors; add data or features for them, or set "
+    "per-slice thresholds.",
+    fail_severity=Severity.MEDIUM,
+    reads=_READS,
+)
