@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from langgraph_gates.checkpoint import open_checkpointer
 from langgraph_gates.dossier import Dossier, check_paths, load_dossier, validate_dossier
+from langgraph_gates.evidence.secrets import redact_dossier_secrets, redact_text
 from langgraph_gates.evidence.store import EvidenceStore
 from langgraph_gates.graph import build_graph
 from langgraph_gates.narrator import Narrator
@@ -68,7 +69,7 @@ def prepare_input(
         loaded = load_dossier(dossier, allow_outside=allow_outside)
         payload |= {
             "dossier_path": str(dossier),
-            "dossier": loaded.dossier.model_dump(mode="json"),
+            "dossier": redact_dossier_secrets(loaded.dossier.model_dump(mode="json"))[0],
             "base_dir": loaded.base_dir,
             "dossier_source": "file",
         }
@@ -77,12 +78,14 @@ def prepare_input(
         folder = str(Path(base_dir or Path.cwd()).resolve())
         check_paths(valid, folder, source="dossier", allow_outside=allow_outside)
         payload |= {
-            "dossier": valid.model_dump(mode="json"),
+            "dossier": redact_dossier_secrets(valid.model_dump(mode="json"))[0],
             "base_dir": folder,
             "dossier_source": "mapping",
         }
     if text:
-        payload["text"] = text
+        # Redacted here, before the input is checkpointed (the dispatcher redacts again for
+        # callers that invoke the graph directly).
+        payload["text"] = redact_text(text)[0]
         if dossier is None:
             payload["base_dir"] = str(Path(base_dir or Path.cwd()).resolve())
     if as_of:

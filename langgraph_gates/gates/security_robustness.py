@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import dependencies, documentation
+from langgraph_gates.checks import artifacts, dependencies, documentation, secrets
 from langgraph_gates.checks.base import CheckContext
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
 from langgraph_gates.gates.spec import GateSpec
@@ -15,6 +15,19 @@ def _hardening(findings: list[Finding]) -> list[str]:
         for f in findings
         if f.outcome is not Outcome.PASS and f.mitigation
     ]
+
+
+def _redaction_note(findings: list[Finding]) -> str:
+    secrets_found = [
+        f for f in findings if f.check_id == "SEC.SECRETS" and f.outcome is Outcome.FAIL
+    ]
+    if not secrets_found:
+        return ""
+    return (
+        "Secret values are never shown: previews keep at most the first and last two "
+        "characters, and secrets in the dossier were replaced by redaction markers before "
+        "the review stored it."
+    )
 
 
 def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]:
@@ -34,6 +47,7 @@ def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]
         "Credential and secret safeguards": section(
             findings_for(findings, "SEC.SECRETS")
             or not_provided("code or config paths to scan for secrets"),
+            _redaction_note(findings),
         ),
         "Runtime abuse scenarios": section(
             sec.input_validation or not_provided("input validation"),
@@ -62,9 +76,12 @@ SPEC = GateSpec(
     ),
     default_owner="Security engineering",
     checks=(
+        artifacts.ARTIFACT_UNSAFE,
+        artifacts.ARTIFACT_INTEGRITY,
+        secrets.SECRETS,
+        dependencies.DEPENDENCIES,
         documentation.THREAT_MODEL,
         documentation.INPUT_VALIDATION,
-        dependencies.DEPENDENCIES,
     ),
     write_sections=write_sections,
     extra_reads=("security",),
