@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
@@ -22,6 +22,7 @@ from langgraph.runtime import Runtime
 from langgraph_gates.checks.base import CheckContext, run_check
 from langgraph_gates.dossier import Dossier, check_paths, load_dossier, validate_dossier
 from langgraph_gates.errors import DossierError
+from langgraph_gates.evidence.secrets import redact_dossier_secrets, redact_text
 from langgraph_gates.evidence.store import EvidenceStore
 from langgraph_gates.gates import GATES
 from langgraph_gates.gates.spec import GateSpec
@@ -108,6 +109,8 @@ def dispatcher(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, An
     """
     rc = _context(runtime)
     notes: list[str] = []
+    # Secrets in the input must not reach the model, the checkpoints or the reports.
+    text = redact_text(state.text)[0] if state.text else state.text
     if state.dossier is not None:
         dossier = validate_dossier(state.dossier, source=state.dossier_path or "dossier")
         base_dir = state.base_dir or str(Path.cwd())
@@ -121,19 +124,21 @@ def dispatcher(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, An
     elif state.dossier_path:
         loaded = load_dossier(state.dossier_path, allow_outside=rc.allow_outside)
         dossier, base_dir, source = loaded.dossier, loaded.base_dir, "file"
-    elif state.text and state.text.strip():
-        dossier, source = _from_text(state.text, rc.narrator, notes), "text"
+    elif text and text.strip():
+        dossier, source = _from_text(text, rc.narrator, notes)
         base_dir = state.base_dir or str(Path.cwd())
     else:
         msg = "no input: give a dossier file (dossier_path), a dossier mapping or free text"
         raise DossierError(msg, field="dossier_path")
-    if state.text and state.dossier is not None and not dossier.description:
-        dossier = dossier.model_copy(update={"description": state.text})
+    if text and state.dossier is not None and not dossier.description:
+        dossier = dossier.model_copy(update={"description": text})
+    redacted, _ = redact_dossier_secrets(dossier.model_dump(mode="json"))
     policy = policy_from_mapping(state.policy)
     as_of = state.as_of or dt.date.today().isoformat()
     _emit({"event": "review_started", "model": dossier.model.name, "as_of": as_of})
     return {
-        "dossier": dossier.model_dump(mode="json"),
+        "dossier": redacted,
+        "text": text,
         "base_dir": base_dir,
         "policy": policy.model_dump(mode="json"),
         "as_of": as_of,
@@ -142,9 +147,16 @@ def dispatcher(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, An
     }
 
 
-def _from_text(text: str, narrator: Narrator | None, notes: list[str]) -> Dossier:
+def _from_text(
+    text: str, narrator: Narrator | None, notes: list[str]
+) -> tuple[Dossier, Literal["text", "extracted"]]:
+    """The dossier for free text: extracted by the model when there is one, else text only."""
     if narrator is not None:
-        extracted = narrator.extract_dossier(text)
+        try:
+            extracted = narrator.extract_dossier(text)
+        except Exception:  # a narrator must not raise; if one does, the review still runs
+            log.exception("dossier extraction")
+            extracted = None
         if extracted:
             try:
                 dossier = validate_dossier(extracted, source="text (extracted by the model)")
@@ -152,9 +164,11 @@ def _from_text(text: str, narrator: Narrator | None, notes: list[str]) -> Dossie
                 notes.append(f"The model's extracted dossier was invalid ({exc.one_line()}).")
             else:
                 notes.append("Dossier fields were extracted from free text by the model.")
-                return dossier.model_copy(update={"description": text})
+                return dossier.model_copy(update={"description": text}), "extracted"
+        else:
+            notes.append("The model extracted no dossier fields from the free text.")
     notes.append("Reviewed from free text only: every gate lacks structured evidence.")
-    return Dossier(description=text)
+    return Dossier(description=text), "text"
 
 
 def _draft(
@@ -206,9 +220,14 @@ def make_gate_node(spec: GateSpec) -> Callable[[ReviewState, Runtime[RunContext]
         findings = [f for check in spec.checks for f in run_check(check, ctx, owner=owner)]
         result = _draft(spec, ctx, findings, owner, state.run)
         if rc.narrator is not None:
-            narrated = rc.narrator.narrate_gate(
-                spec=spec, draft=result, dossier=dossier, earlier=earlier
-            )
+            try:
+                narrated = rc.narrator.narrate_gate(
+                    spec=spec, draft=result, dossier=dossier, earlier=earlier
+                )
+            except Exception as exc:  # a narrator must not raise; the gate keeps its evidence
+                log.exception("narrator of %s", spec.id)
+                note = f"Model narrative failed ({type(exc).__name__}); offline narrative used."
+                narrated = result.model_copy(update={"notes": [*result.notes, note]})
             # The narrator may add text and propose a status; the findings stay the evidence's.
             result = narrated.model_copy(
                 update={"findings": result.findings, "evidence_status": result.evidence_status}
@@ -226,7 +245,8 @@ def make_gate_node(spec: GateSpec) -> Callable[[ReviewState, Runtime[RunContext]
                 "duration_s": result.duration_s,
             }
         )
-        return {"gates": {spec.id: result}}
+        # Plain JSON: node outputs are checkpointed as pending writes before any reducer runs.
+        return {"gates": {spec.id: result.model_dump(mode="json")}}
 
     gate_node.__name__ = spec.id
     return gate_node
@@ -275,7 +295,7 @@ def formatter(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any
         for gid in GATE_IDS
         if gid in state.gates
     }
-    changed = {gid: g for gid, g in gates.items() if g != state.gates[gid]}
+    changed = {gid: g.model_dump(mode="json") for gid, g in gates.items() if g != state.gates[gid]}
     recommendation, rationale = recommend({gid: g.status for gid, g in gates.items()})
     tokens = sum((g.tokens for g in gates.values()), TokenUsage())
     outcome = ReviewOutcome(
@@ -288,7 +308,11 @@ def formatter(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any
     )
     if rc.narrator is not None:
         dossier = Dossier.model_validate(state.dossier or {})
-        narrated = rc.narrator.narrate_outcome(draft=outcome, gates=gates, dossier=dossier)
+        try:
+            narrated = rc.narrator.narrate_outcome(draft=outcome, gates=gates, dossier=dossier)
+        except Exception:  # a narrator must not raise; keep the heuristic summary
+            log.exception("narrator of the executive summary")
+            narrated = outcome
         # The model writes the summary; the recommendation stays the evidence's.
         outcome = narrated.model_copy(
             update={"recommendation": recommendation, "rationale": rationale}

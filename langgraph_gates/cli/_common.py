@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
@@ -90,9 +91,11 @@ class GateProgress:
         room = max(30, console.width - 60)
         if len(risk) > room:
             risk = risk[: room - 1] + "…"
+        # Key risks carry dossier and model text: escape it so brackets print as written.
         line = (
-            f"[{event['number']}/7] {event['title']:<26} "
-            f"[{STATUS_STYLE[status]}]{status.value:<11}[/] {event['duration_s']:6.2f}s  {risk}"
+            f"[{event['number']}/7] {escape(event['title']):<26} "
+            f"[{STATUS_STYLE[status]}]{status.value:<11}[/] {event['duration_s']:6.2f}s  "
+            f"{escape(risk)}"
         )
         console.print(line, markup=True)
         if self._progress is not None:
@@ -111,7 +114,9 @@ def gate_table(report: ReviewReport) -> Table:
         if g is None:
             continue
         status = f"[{STATUS_STYLE[g.status]}]{g.status.value}[/]" + (" *" if g.override else "")
-        table.add_row(spec.table_name, status, g.key_risk, g.mitigation, g.owner)
+        table.add_row(
+            spec.table_name, status, escape(g.key_risk), escape(g.mitigation), escape(g.owner)
+        )
     return table
 
 
@@ -124,7 +129,7 @@ def print_outcome(report: ReviewReport, files: dict[str, Any] | None = None) -> 
     console.print()
     style = REC_STYLE[report.recommendation]
     console.print(
-        f"Overall Recommendation: [{style}]{report.recommendation.value}[/] ({report.rationale})",
+        f"Overall Recommendation: [{style}]{report.recommendation.value}[/] ({escape(report.rationale)})",
         markup=True,
         soft_wrap=True,
     )

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from langgraph_gates.api import prepare_input
 from langgraph_gates.checkpoint import DEFAULT_DB, open_checkpointer
@@ -19,6 +20,7 @@ from langgraph_gates.graph import build_graph
 from langgraph_gates.nodes import RunContext
 from langgraph_gates.policy import load_policy
 from langgraph_gates.report import FORMATS
+from langgraph_gates.reviews import run_metadata
 
 __all__ = ["build_context", "cache_dir_for", "parse_pause_after", "review_command"]
 
@@ -118,6 +120,18 @@ def review_command(
         str,
         typer.Option("--context-mode", help="What each gate's model sees: digest or full_history."),
     ] = "digest",
+    temperature: Annotated[
+        float | None,
+        typer.Option("--temperature", min=0.0, max=2.0, help="Model sampling temperature."),
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option("--timeout", min=0.001, help="Seconds one model request may take [60]."),
+    ] = None,
+    max_retries: Annotated[
+        int | None,
+        typer.Option("--max-retries", min=0, max=10, help="Retries per model call [3]."),
+    ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Review date (YYYY-MM-DD) for freshness checks.")
     ] = None,
@@ -160,8 +174,15 @@ def review_command(
             db=db,
             allow_outside=allow_outside,
             policy_fp=loaded_policy.fingerprint(),
+            temperature=temperature,
+            timeout=timeout,
+            max_retries=max_retries,
         )
-        config = {"configurable": {"thread_id": thread}}
+        # The metadata keeps the pause plan for `gates resume` in a later process.
+        config = {
+            "configurable": {"thread_id": thread},
+            "metadata": run_metadata(pauses, allow_outside),
+        }
         with open_checkpointer(db) as saver:
             graph = build_graph(saver, interrupt_after=pauses)
             if graph.get_state(config).values:
@@ -169,7 +190,7 @@ def review_command(
                 raise ConfigError(msg, field="--id")
             name = payload["dossier"]["model"].get("name") if payload.get("dossier") else None
             console.print(
-                f"🤖 Reviewing [bold]{name or 'model'}[/] — review id [bold]{thread}[/]",
+                f"🤖 Reviewing [bold]{escape(name or 'model')}[/] — review id [bold]{escape(thread)}[/]",
                 markup=True,
             )
             snapshot = stream_review(graph, payload, config, context, progress=progress)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import yaml
+
 from langgraph_gates.gates import GATES_BY_ID
 from langgraph_gates.report.model import ReviewReport
 from langgraph_gates.state import Finding, GateResult
 
-__all__ = ["gate_heading", "measured_text", "model_line", "table_name"]
+__all__ = ["extracted_yaml", "gate_heading", "measured_text", "model_line", "table_name"]
 
 
 def table_name(gate: GateResult) -> str:
@@ -50,3 +52,17 @@ def model_line(report: ReviewReport) -> str:
     if m.use_case:
         line += f" — {m.use_case}"
     return line
+
+
+def extracted_yaml(report: ReviewReport) -> str:
+    """The dossier a model extracted from free text, as YAML (empty sections left out)."""
+
+    def prune(value: Any) -> Any:
+        if isinstance(value, dict):
+            kept = {k: prune(v) for k, v in value.items()}
+            return {k: v for k, v in kept.items() if v not in (None, [], {}, "")}
+        return value
+
+    return yaml.safe_dump(
+        prune(report.extracted_dossier or {}), sort_keys=False, allow_unicode=True
+    )

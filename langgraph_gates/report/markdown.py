@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from langgraph_gates.gates import GATES_BY_ID
-from langgraph_gates.report._common import measured_text, model_line, table_name
+from langgraph_gates.report._common import extracted_yaml, measured_text, model_line, table_name
 from langgraph_gates.report.model import DISCLAIMER_HEADLINE, DISCLAIMERS, ReviewReport
 from langgraph_gates.state import Outcome, Status
 
@@ -45,6 +45,15 @@ def render_md(report: ReviewReport) -> str:
     out += [f"- {_cell(line)}" for line in report.executive_summary]
     out += [f"- _Note: {_cell(n)}_" for n in report.notes]
     out.append("")
+    if report.extracted_dossier:
+        out += [
+            "### Dossier extracted from free text by the model (verify before relying on it)",
+            "",
+            "```yaml",
+            extracted_yaml(report).rstrip(),
+            "```",
+            "",
+        ]
     for gate in report.gates:
         spec = GATES_BY_ID[gate.id]
         out += [f"## {spec.emoji} {spec.number}. {spec.title}", ""]

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from langgraph_gates.gates import GATES_BY_ID
-from langgraph_gates.report._common import gate_heading, measured_text, model_line, table_name
+from langgraph_gates.report._common import (
+    extracted_yaml,
+    gate_heading,
+    measured_text,
+    model_line,
+    table_name,
+)
 from langgraph_gates.report.model import DISCLAIMER_HEADLINE, DISCLAIMERS, ReviewReport
 
 __all__ = ["render_txt"]
@@ -33,6 +39,10 @@ def render_txt(report: ReviewReport) -> str:
     for note in report.notes:
         out.append(f"Note: {note}")
     out.append("")
+    if report.extracted_dossier:
+        out.append("DOSSIER EXTRACTED FROM FREE TEXT BY THE MODEL (verify before relying on it):")
+        out += [f"  {line}" for line in extracted_yaml(report).splitlines()]
+        out.append("")
     for gate in report.gates:
         spec = GATES_BY_ID[gate.id]
         out += [gate_heading(gate), LIGHT]
