@@ -9,6 +9,15 @@ from typing import Annotated
 import typer
 
 from langgraph_gates.cli._common import console, handle_errors
+from langgraph_gates.cli.durable import (
+    diff_command,
+    edit_command,
+    history_command,
+    list_command,
+    rerun_command,
+    resume_command,
+    show_command,
+)
 from langgraph_gates.cli.review import review_command
 from langgraph_gates.dossier import Dossier
 from langgraph_gates.errors import ConfigError
@@ -25,6 +34,13 @@ app = typer.Typer(
 )
 
 app.command("review")(review_command)
+app.command("resume")(resume_command)
+app.command("edit")(edit_command)
+app.command("rerun")(rerun_command)
+app.command("history")(history_command)
+app.command("diff")(diff_command)
+app.command("show")(show_command)
+app.command("list")(list_command)
 
 
 @app.command("schema")
