@@ -288,25 +288,62 @@ def append_unique(left: list[Any] | None, right: list[Any] | None) -> list[Any]:
 
 
 class ReviewInput(BaseModel):
-    """What a review starts from: one of a dossier file, an inline dossier, or free text."""
+    """What a review starts from: a dossier file, an inline dossier, or free text (any one).
+
+    This is the graph's input schema, so it is the form LangGraph Studio shows and the body of
+    ``input`` over the LangGraph HTTP API; only the fields given need to be filled in.
+    """
 
     dossier_path: str | None = Field(
-        default=None, description="Path of a YAML or JSON dossier file (on the server's disk)."
+        default=None,
+        description=(
+            "A YAML or JSON dossier file on the server's disk, e.g. "
+            "examples/churn/dossier.yaml; a relative path resolves against the folder the "
+            "server runs in (the repository root under `make studio`). Give this, `dossier` "
+            "or `text`."
+        ),
+        examples=["examples/churn/dossier.yaml"],
     )
     dossier: dict[str, Any] | None = Field(
-        default=None, description="The dossier as an inline mapping (see `gates schema`)."
+        default=None,
+        description=(
+            "The dossier as an inline mapping (its JSON Schema: `gates schema`); its relative "
+            "file paths resolve against `base_dir`. Give this, `dossier_path` or `text`."
+        ),
     )
-    text: str | None = Field(default=None, description="Free-text description of the model.")
+    text: str | None = Field(
+        default=None,
+        description=(
+            "A free-text description of the model: reviewed alone, or added to the dossier as "
+            "its description. Give this, `dossier_path` or `dossier`."
+        ),
+    )
     policy: dict[str, Any] | None = Field(
-        default=None, description="Policy overrides (partial), merged onto the defaults."
+        default=None,
+        description=(
+            "Policy overrides, merged onto the default thresholds, e.g. "
+            '{"data": {"psi": {"warn": 0.05, "fail": 0.15}}}. Empty: the defaults.'
+        ),
     )
     base_dir: str | None = Field(
-        default=None, description="Folder that an inline dossier's relative paths resolve against."
+        default=None,
+        description=(
+            "Folder that an inline `dossier`'s relative paths resolve against (default: the "
+            "server's working folder). Not needed with `dossier_path`."
+        ),
     )
-    as_of: str | None = Field(default=None, description="Review date YYYY-MM-DD (default today).")
-    review_id: str | None = Field(default=None, description="A label for the review.")
+    as_of: str | None = Field(
+        default=None,
+        description="Review date YYYY-MM-DD for the freshness check (default: today).",
+        examples=["2026-11-28"],
+    )
+    review_id: str | None = Field(
+        default=None,
+        description="A label kept with the review (the thread id identifies it on a server).",
+    )
     dossier_source: Literal["file", "mapping", "text", "extracted"] | None = Field(
-        default=None, description="Set by callers that loaded the dossier themselves."
+        default=None,
+        description="Leave empty: set by Python callers that loaded the dossier themselves.",
     )
 
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from langgraph_gates.scoring import apply_override, gate_status, key_finding, latest_overrides, recommend
+from langgraph_gates.scoring import (
+    apply_override,
+    gate_status,
+    key_finding,
+    latest_overrides,
+    recommend,
+)
 from langgraph_gates.state import (
     Finding,
     GateResult,
