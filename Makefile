@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint studio examples bench bench-evidence bench-llm clean
+.PHONY: demo test lint studio examples bench bench-evidence bench-llm reliability clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,21 @@ studio: $(STAMP)
 ## examples: regenerate the example evidence files (deterministic)
 examples: $(STAMP)
 	$(BIN)/python examples/generate.py
+
+## bench: the speed, memory and token benchmarks; results in benchmarks/*.md (see BENCHMARKS.md)
+bench: bench-evidence bench-llm reliability
+	$(BIN)/python benchmarks/assemble.py
+
+bench-evidence: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python benchmarks/bench_evidence.py
+
+bench-llm: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python benchmarks/bench_llm.py
+
+reliability: $(STAMP)
+	$(BIN)/python benchmarks/reliability.py
 
 clean:
 	rm -rf $(VENV) .gates workflow_outputs .pytest_cache .ruff_cache

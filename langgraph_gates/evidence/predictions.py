@@ -53,7 +53,6 @@ from typing import Any, Literal
 import duckdb
 import numpy as np
 from pydantic import BaseModel, Field
-from sklearn import metrics as skm
 
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.policy import FairnessPolicy, PerformancePolicy
@@ -221,6 +220,9 @@ def _metric_thunks(
     y_score: np.ndarray | None,
 ) -> dict[str, Callable[[], float]]:
     """Each metric defined for these rows, as a function not yet called."""
+    # Imported on use: scikit-learn costs about a second of every CLI start-up.
+    from sklearn import metrics as skm
+
     t: dict[str, Callable[[], float]] = {}
     n = len(y_true)
     if task == "binary_classification":
