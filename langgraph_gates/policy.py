@@ -99,6 +99,30 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# pandas.read_csv's default NA strings, so that a CSV's missing values count as pandas counts them.
+_CSV_NULL_VALUES = (
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+)
+
+
 class DataPolicy(_Section):
     """Thresholds of the data readiness gate."""
 
@@ -125,8 +149,36 @@ class DataPolicy(_Section):
     psi_epsilon: float = Field(
         default=1e-4, gt=0, lt=0.1, description="Share given to an empty bin."
     )
+    psi_max_categories: int = Field(
+        default=50,
+        ge=1,
+        le=1000,
+        description="Most frequent training categories kept as their own PSI bins; the rarer "
+        "training categories share one bin and categories unseen in training another.",
+    )
+    quantile_sample_rows: int = Field(
+        default=1_000_000,
+        ge=1_000,
+        description="Deterministic sample (rows, about) of the training data that the numeric "
+        "PSI bin edges are cut from and the training bin shares measured on (every row below "
+        "it); serving rows are all counted.",
+    )
     duplicate_fraction: Band = Field(
         default=_above(0.05, None), description="Share of duplicate rows."
+    )
+    future_tolerance_days: int = Field(
+        default=1,
+        ge=0,
+        description="Timestamps later than the review date by more than this are a finding.",
+    )
+    schema_extra_columns: Literal["fail", "warn", "ignore"] = Field(
+        default="warn",
+        description="Outcome when serving data has columns the training data lacks (missing "
+        "features or a changed type always fail).",
+    )
+    csv_null_values: list[str] = Field(
+        default_factory=lambda: list(_CSV_NULL_VALUES),
+        description="CSV cells read as missing (pandas' default NA strings).",
     )
 
 
@@ -144,6 +196,11 @@ class FeaturePolicy(_Section):
     split_overlap: Band = Field(
         default=_above(0.01, 0.05), description="Share of validation rows also in train."
     )
+    leakage_sample_rows: int = Field(
+        default=200_000,
+        ge=1_000,
+        description="Rows (about) sampled from each file to score single-feature separation.",
+    )
 
 
 class PerformancePolicy(_Section):
@@ -156,9 +213,13 @@ class PerformancePolicy(_Section):
     calibration_ece: Band = Field(
         default=_above(0.10, None), description="Expected calibration error."
     )
-    calibration_bins: int = Field(default=10, ge=2, le=100)
+    calibration_bins: int = Field(
+        default=10, ge=2, le=100, description="Equal-width score bins of the calibration error."
+    )
     slice_gap: Band = Field(
-        default=_above(0.10, None), description="Metric drop of a slice below overall."
+        default=_above(0.10, None),
+        description="How far a slice's key metric falls below overall: points for metrics in "
+        "[0, 1] (AUC, accuracy, F1, ...), relative for error metrics (RMSE, log loss, ...).",
     )
     slice_min_rows: int = Field(default=30, ge=1, description="Smallest slice that is judged.")
 
@@ -172,13 +233,21 @@ class FairnessPolicy(_Section):
     equalized_odds_difference: Band = Field(
         default=_above(0.10, 0.20), description="Largest TPR or FPR gap between groups."
     )
-    group_min_fraction: float = Field(default=0.01, ge=0, le=1)
-    group_min_rows: int = Field(default=100, ge=0)
-    bootstrap_samples: int = Field(default=200, ge=0, le=10_000)
+    group_min_fraction: float = Field(
+        default=0.01, ge=0, le=1, description="A smaller share of the rows is a coverage gap."
+    )
+    group_min_rows: int = Field(
+        default=100, ge=0, description="A group with fewer rows is a coverage gap."
+    )
+    bootstrap_samples: int = Field(
+        default=200, ge=0, le=10_000, description="Bootstrap resamples (0 turns intervals off)."
+    )
     bootstrap_below_rows: int = Field(
         default=1_000, ge=0, description="Bootstrap a CI when the smallest group is this small."
     )
-    confidence_level: float = Field(default=0.95, gt=0.5, lt=1)
+    confidence_level: float = Field(
+        default=0.95, gt=0.5, lt=1, description="Level of the bootstrap interval."
+    )
 
 
 class SecurityPolicy(_Section):
@@ -186,9 +255,40 @@ class SecurityPolicy(_Section):
 
     allowed_globals: list[str] = Field(
         default_factory=list,
-        description="Extra 'module.name' callables a pickle may import (beyond the built-in list).",
+        description="Extra callables a pickle may import beyond the built-in allowlist: exact "
+        "'module.name' entries, or 'package.*' for any undotted name inside a package.",
     )
-    max_artifact_mb: float = Field(default=4096, gt=0)
+    max_artifact_mb: float = Field(
+        default=4096, gt=0, description="Larger artifacts are not inspected (an error finding)."
+    )
+    max_decompressed_mb: float = Field(
+        default=16384,
+        gt=0,
+        description="Most bytes a compressed artifact may expand to while it is scanned "
+        "(a guard against decompression bombs).",
+    )
+    secrets_max_files: int = Field(
+        default=2000, ge=1, description="Files scanned for secrets at most, over all scan paths."
+    )
+    secrets_max_file_kb: int = Field(
+        default=1024, ge=1, description="Larger files are not scanned for secrets."
+    )
+    secrets_excluded_plugins: list[str] = Field(
+        default_factory=lambda: ["IPPublicDetector"],
+        description="detect-secrets plugins not run on scan paths (a public IP address is not "
+        "a credential). Lines can also be allowed with a '# pragma: allowlist secret' comment.",
+    )
+
+    @field_validator("allowed_globals")
+    @classmethod
+    def _global_names(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            name = entry.strip()
+            body = name[:-2] if name.endswith(".*") else name
+            if not body or ("." not in body and not name.endswith(".*")) or " " in body:
+                msg = f"{entry!r} is not 'module.name' or 'package.*'"
+                raise ValueError(msg)
+        return value
 
 
 class Policy(BaseModel):

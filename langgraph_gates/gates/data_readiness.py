@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import documentation
+from langgraph_gates.checks import data, documentation
 from langgraph_gates.checks.base import CheckContext
 from langgraph_gates.gates._narrative import findings_for, listing, not_provided, section
 from langgraph_gates.gates.spec import GateSpec
 from langgraph_gates.state import Finding
+
+
+def _psi_method(findings: list[Finding]) -> str:
+    """How PSI was computed, so that the numbers can be reproduced (they move with binning)."""
+    drift = next((f for f in findings if f.check_id == "DR.DRIFT"), None)
+    if drift is None or "bins" not in drift.measured:
+        return ""
+    m = drift.measured
+    return (
+        f"PSI per feature, training vs serving: {m['bins']} quantile bins cut from the training "
+        f"data (numeric), the {m['max_categories']} most frequent training categories plus one "
+        "bin for the rarer ones and one for unseen ones (categorical), missing values as a bin; "
+        f"empty bins count as {m['epsilon']:g}."
+    )
 
 
 def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]:
@@ -48,6 +62,7 @@ def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]
         "Drift risks and mitigation strategies": section(
             findings_for(findings, "DR.DRIFT")
             or not_provided("serving data to compare with training data for drift"),
+            _psi_method(findings),
         ),
     }
 
@@ -68,8 +83,15 @@ SPEC = GateSpec(
     ),
     default_owner="Data engineering lead",
     checks=(
-        documentation.LABEL_QC,
         documentation.SOURCES,
+        data.VOLUME,
+        data.BALANCE,
+        data.MISSINGNESS,
+        data.FRESHNESS,
+        data.DUPLICATES,
+        documentation.LABEL_QC,
+        data.SCHEMA,
+        data.DRIFT,
     ),
     write_sections=write_sections,
     extra_reads=("data", "features"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import documentation, metrics_file
+from langgraph_gates.checks import documentation, leakage, metrics_file
 from langgraph_gates.checks.base import CheckContext
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
 from langgraph_gates.gates.spec import GateSpec
@@ -54,7 +54,12 @@ SPEC = GateSpec(
     ),
     default_owner="ML engineer (features)",
     checks=(
+        leakage.SENSITIVE_FEATURE,
         documentation.TRANSFORMS,
+        leakage.TARGET_LEAKAGE,
+        leakage.TEMPORAL_LEAKAGE,
+        leakage.SPLIT_OVERLAP,
+        leakage.MISSINGNESS_STRATEGY,
         metrics_file.IMPORTANCE,
     ),
     write_sections=write_sections,
