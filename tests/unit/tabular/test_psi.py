@@ -271,3 +271,15 @@ def test_no_shift_passes_and_deployment_reads_drifting_features(
     monitoring = run_one(deployment.MONITORING, make_ctx(dossier, prior=prior))
     assert monitoring.outcome is Outcome.FAIL
     assert "mean_radius" in monitoring.message
+
+
+def test_average_ranks_match_scipy() -> None:
+    import numpy as np
+    from scipy.stats import rankdata
+
+    from langgraph_gates.evidence.separation import average_ranks
+
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        values = rng.integers(0, 15, size=int(rng.integers(1, 400))).astype(float)
+        assert np.allclose(average_ranks(values), rankdata(values))
