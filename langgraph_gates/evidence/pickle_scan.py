@@ -50,6 +50,13 @@ MAX_GLOBAL_LINE = 4096
 MAX_CONTAINER_ITEMS = 64
 """Items kept per symbolic tuple or dict (only small metadata needs to be read back)."""
 MAX_NESTED_DEPTH = 8
+MAX_ITEMS = 2_000_000
+"""Most items on the symbolic stack, MARKs open, or memo entries: a bound on memory (a flood
+of NONE or MARK opcodes, e.g. from a small gzip bomb, would otherwise grow without end)."""
+MAX_OPCODES = 50_000_000
+"""Most opcodes run per stream: a bound on time (~100 s). Real models have far fewer: their
+arrays are single opcodes; a vocabulary of a million words is a few million."""
+_CHECK_EVERY = 4096  # opcodes between the bound checks (a few thousand items of slack)
 
 _CODE2OP = {op.code.encode("latin-1"): op for op in pickletools.opcodes}
 _UP_TO_NEWLINE = pickletools.UP_TO_NEWLINE
@@ -469,7 +476,16 @@ class _Machine:
         for op, arg, pos in iter_opcodes(self.src):
             self.result.opcodes += 1
             self._step(op.name, arg, pos)
+            if self.result.opcodes % _CHECK_EVERY == 0:
+                self._check_bounds(pos)
         return self.result
+
+    def _check_bounds(self, pos: int) -> None:
+        if self.result.opcodes > MAX_OPCODES:
+            raise PickleScanError(f"more than {MAX_OPCODES:,} opcodes (time bound)", pos)
+        if max(len(self.stack), len(self.metastack), len(self.memo)) > MAX_ITEMS:
+            msg = f"more than {MAX_ITEMS:,} items on the stack or in the memo (memory bound)"
+            raise PickleScanError(msg, pos)
 
     def _step(self, name: str, arg: Any, pos: int) -> None:
         # Not `self.stack.append`: MARK and pop_mark swap the list that `self.stack` names.
@@ -664,8 +680,8 @@ def scan_pickle_source(
 
     ``open_source`` is called once for the main pass and, for joblib files, once more for a
     *plain* pass: ``pickle.load`` on a joblib file would read the array bytes as opcodes, so
-    callables hidden there are reported too (random array bytes rarely decode to a valid
-    import, so only identifier-like imports count in that pass). Sources are closed here.
+    known-dangerous callables hidden there are reported too (array bytes and nested pickles
+    decode to harmless nonsense imports, so only those count in that pass). Sources are closed here.
 
     Trailing streams (legacy ``torch.save`` writes several pickles in a row) are scanned too;
     one that cannot be decoded is reported as trailing data unless it imported something
@@ -734,7 +750,14 @@ def _plain_pass(
     for g in plain.result.imports:
         if (g.module, g.name) in seen or g.status == "allowed":
             continue
-        if _looks_like_identifier(g.module) and _looks_like_identifier(g.name):
+        # Only known-dangerous callables count here: array bytes and nested joblib pickles
+        # (object arrays carry their own memo) decode to imports like 'slots.dtype' that a
+        # real pickle.load would fail on with an ImportError, not run.
+        if (
+            g.status == "dangerous"
+            and _looks_like_identifier(g.module)
+            and _looks_like_identifier(g.name)
+        ):
             seen.add((g.module, g.name))
             total.imports.append(g)
             total.notes.append(

@@ -68,6 +68,12 @@ _TEMPLATED = re.compile(r"^(\$\{?|\{\{|%\(|<|\*+$|x+$|X+$|\.\.\.$)")
 _KEY_VALUE = re.compile(
     r"^\s*(?P<key>[A-Za-z_][\w.\-]*)\s*[:=]\s*(?P<value>[^\s'\"()\[\]{}<>]+)\s*$"
 )
+# ``api_key = <token>`` inside a sentence (free text written on one line): only token-like values
+# (long, no spaces) are offered to the keyword rules, so prose such as "password: see vault"
+# stays prose.
+_INLINE_KEY_VALUE = re.compile(
+    r"(?<![\w.\-])(?P<key>[A-Za-z_][\w.\-]*)\s*[:=]\s*['\"]?(?P<value>[A-Za-z0-9_\-+/=.~]{12,})"
+)
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv"})
 
 
@@ -162,6 +168,19 @@ def _url_credentials(lines: Sequence[str]) -> Iterator[_Raw]:
                 yield _Raw(number, "Basic Auth Credentials", pw)
 
 
+# What a keyword hit's value looks like when it names a secret instead of holding one: an
+# environment variable (DB_PASSWORD), a ${VAR} reference, or a secret manager path
+# (prod/router/mt). Real secrets have mixed case, digits or symbols and no such shape.
+_ENV_NAME = re.compile(r"^(\$\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Z][A-Z0-9]*(_[A-Z0-9]+)+)$")
+_SECRET_PATH = re.compile(r"^[a-z0-9_.-]+(/[a-z0-9_.-]+)+$")
+
+
+def _is_reference(value: str) -> bool:
+    """Whether a keyword-detector value is a reference to a secret rather than a secret."""
+    stripped = value.strip().strip("'\"")
+    return bool(_ENV_NAME.match(stripped) or _SECRET_PATH.match(stripped))
+
+
 def _scan_file_raw(filename: str, lines: Sequence[str], config: dict[str, Any]) -> list[_Raw]:
     """Run detect-secrets on one file (already read as ``lines``) plus the URL rule."""
     from detect_secrets import SecretsCollection
@@ -175,6 +194,8 @@ def _scan_file_raw(filename: str, lines: Sequence[str], config: dict[str, Any]) 
             number = secret.line_number
             text = lines[number - 1] if 0 < number <= len(lines) else ""
             value = secret.secret_value or ""
+            if secret.type == "Secret Keyword" and _is_reference(value):
+                continue  # `password_env: DB_PASSWORD` names where a secret lives, not the secret
             token = _expand(text, value) if value else ""
             found.append(_Raw(number, secret.type, token))
     seen = {(r.line, r.token) for r in found}
@@ -208,8 +229,14 @@ def _scan_strings(values: Sequence[str]) -> list[list[_Raw]]:
             # detect-secrets quotes ``key: value`` lines only when a whole file parses as an
             # ini file, which prose never does; add the quoted form so keyword rules see it.
             kv = _KEY_VALUE.match(line)
-            if kv:
-                lines.append(f'{kv.group("key")} = "{kv.group("value")}"')
+            pairs = [(kv.group("key"), kv.group("value"))] if kv else []
+            pairs += [
+                (m.group("key"), m.group("value"))
+                for m in _INLINE_KEY_VALUE.finditer(line)
+                if not kv or m.start() > 0
+            ]
+            for key, value in pairs:
+                lines.append(f'{key} = "{value}"')
                 origin.append((i, j))
     out: list[list[_Raw]] = [[] for _ in values]
     if not lines:
@@ -386,9 +413,16 @@ def _iter_files(root: Path, base: Path | None) -> Iterator[tuple[Path, str | Non
         dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
         for name in sorted(filenames):
             p = Path(dirpath) / name
-            if p.is_symlink() and base is not None and not p.resolve().is_relative_to(base):
-                yield p, "a link that leaves the dossier's folder"
-            elif not p.is_file():
+            if p.is_symlink():
+                try:
+                    target = p.resolve()
+                except (RuntimeError, OSError):  # a symlink loop
+                    yield p, "a link that cannot be resolved (a loop)"
+                    continue
+                if base is not None and not target.is_relative_to(base):
+                    yield p, "a link that leaves the dossier's folder"
+                    continue
+            if not p.is_file():
                 yield p, "not a regular file"
             else:
                 yield p, None

@@ -291,3 +291,13 @@ def test_review_keeps_secrets_out_of_reports_and_checkpoints(
     for name, blob in blobs.items():
         for value in seeded.values:
             assert value.encode() not in blob, f"a secret leaked into {name}"
+
+
+def test_references_to_secrets_are_not_secrets() -> None:
+    from langgraph_gates.evidence.secrets import redact_text
+
+    for line in ("password_env: DB_PASSWORD", "api_key_env: MT_API_KEY", "secret_name: prod/router/mt",
+                 "webhook_secret: ${HELPDESK_WEBHOOK_SECRET}"):
+        assert redact_text(line)[1] == [], line
+    for line in ('password = "Xy7kLm90qPzT3"', "api_key: PASSWORD123"):
+        assert redact_text(line)[1], line
