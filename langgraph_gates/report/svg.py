@@ -65,7 +65,7 @@ def bar_chart(
     label_w, bar_w, row_h, pad = 170, 330, 22, 28
     top = max(0.0, *(b.value for b in shown), *(ln.value for ln in lines))
     scale_max = max_value if max_value is not None else (top * 1.1 if top > 0 else 1.0)
-    height = pad + row_h * len(shown) + 26
+    height = pad + row_h * len(shown) + 26 + 13 * max(0, len(lines) - 1)
     width = label_w + bar_w + 90
 
     def x(v: float) -> float:
@@ -91,13 +91,13 @@ def bar_chart(
             f"{_fmt(b.value)}{escape(unit)}{_MARK.get(b.state, '')}{escape(b.note)}</text>"
         )
     axis_y = pad + row_h * len(shown)
-    for ln in lines:
+    for i, ln in enumerate(lines):
         lx = x(ln.value)
         parts.append(
             f'<line x1="{lx:.1f}" y1="{pad - 4}" x2="{lx:.1f}" y2="{axis_y}" class="ref ref-{ln.kind}"/>'
         )
         parts.append(
-            f'<text x="{lx:.1f}" y="{axis_y + 16}" text-anchor="middle" class="ref-label">'
+            f'<text x="{lx:.1f}" y="{axis_y + 16 + 13 * i}" text-anchor="middle" class="ref-label">'
             f"{escape(ln.label)}</text>"
         )
     if len(bars) > limit:

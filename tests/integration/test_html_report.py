@@ -7,6 +7,7 @@ import os
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import pytest
 from markupsafe import escape
@@ -99,8 +100,7 @@ def _chromium() -> tuple[str, str] | None:
     return (browser, driver) if browser and driver else None
 
 
-@pytest.mark.slow
-def test_in_headless_chromium(weak: ReviewReport, tmp_path: Path) -> None:
+def _driver(tmp_path: Path) -> Any:
     found = _chromium()
     if found is None:
         if os.environ.get("CI"):
@@ -108,10 +108,7 @@ def test_in_headless_chromium(weak: ReviewReport, tmp_path: Path) -> None:
         pytest.skip("chromium/chromedriver not installed (apt-get install chromium chromium-driver)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
 
-    page = tmp_path / "report.html"
-    page.write_text(render(weak, "html"), encoding="utf-8")
     options = webdriver.ChromeOptions()
     options.binary_location = found[0]
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -119,14 +116,23 @@ def test_in_headless_chromium(weak: ReviewReport, tmp_path: Path) -> None:
                  "--window-size=1280,1000", f"--user-data-dir={tmp_path / 'profile'}"):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(found[1]))
+    return webdriver.Chrome(options=options, service=Service(found[1]))
+
+
+@pytest.mark.slow
+def test_in_headless_chromium(weak: ReviewReport, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    page = tmp_path / "report.html"
+    page.write_text(render(weak, "html"), encoding="utf-8")
+    driver = _driver(tmp_path)
     try:
         driver.get(page.as_uri())
         ARTIFACTS.mkdir(exist_ok=True)
         shot = ARTIFACTS / "html_report_weak_dossier.png"
         driver.save_screenshot(str(shot))
         print(f"screenshot: {shot}")
-        # The failing gates' reason is on the first screen.
+        # The failing gates' reason is on the first screen; a href inside the page is fine.
         blockers = driver.find_element(By.ID, "blockers")
         assert blockers.location["y"] < 1000
         assert "MP.OVERFIT" in blockers.text
@@ -139,5 +145,30 @@ def test_in_headless_chromium(weak: ReviewReport, tmp_path: Path) -> None:
         assert "DR.LABEL_QC" in table.text
         errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         assert errors == []
+    finally:
+        driver.quit()
+
+
+@pytest.mark.slow
+def test_flawed_example_shows_failing_gate_reason_and_chart_on_first_screen(tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    report = review(EXAMPLES / "fraud_detection" / "dossier.yaml").report
+    page = tmp_path / "fraud.html"
+    page.write_text(render(report, "html"), encoding="utf-8")
+    driver = _driver(tmp_path)
+    try:
+        driver.get(page.as_uri())
+        ARTIFACTS.mkdir(exist_ok=True)
+        driver.save_screenshot(str(ARTIFACTS / "html_report_fraud_detection.png"))
+        height = driver.execute_script("return window.innerHeight")
+        first = driver.find_elements(By.CSS_SELECTOR, "#blockers .blocker")[0]
+        assert first.location["y"] + first.size["height"] <= height  # wholly on the first screen
+        chart = first.find_element(By.CSS_SELECTOR, "svg.chart")
+        assert chart.is_displayed() and chart.location["y"] + chart.size["height"] <= height
+        check = first.get_attribute("data-check")
+        assert check in {"DR.DRIFT", "RAI.DISPARATE_IMPACT", "FE.TARGET_LEAKAGE", "MP.OVERFIT"}
+        failing = driver.find_elements(By.CSS_SELECTOR, "#gate-strip li.s-fail")
+        assert failing and all(li.location["y"] + li.size["height"] <= height for li in failing)
     finally:
         driver.quit()
