@@ -35,6 +35,21 @@ class _GuardedLoader(yaml.SafeLoader):
                 raise yaml.YAMLError(msg)
         return super().compose_node(parent, index)
 
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        # The safe constructors raise plain Python errors for a scalar that matches a tag's
+        # pattern but not its value (2026-13-45, `!!int abc`, a 5,000-digit integer): give
+        # them the node's position, as for any other YAML error.
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+            kind = str(node.tag).rsplit(":", 1)[-1]
+            value = str(node.value) if isinstance(node, yaml.ScalarNode) else ""
+            shown = repr(value if len(value) <= 40 else value[:37] + "...") if value else "a node"
+            problem = f"cannot read {shown} as {kind}"
+            if isinstance(exc, ValueError | OverflowError):  # these carry a readable reason
+                problem += f" ({' '.join(str(exc).split())[:100]})"
+            raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
+
 
 def _depth(value: Any, limit: int) -> int:
     stack = [(value, 1)]
@@ -96,9 +111,13 @@ def load_structured_file(path: Path, *, max_bytes: int, error: type[GatesError],
             source=source,
         )
     try:
-        raw = path.read_bytes()
+        # Bounded: a pipe or a device (`<(cat ...)`, /dev/zero) reports size 0 but may not end.
+        with path.open("rb") as fh:
+            raw = fh.read(max_bytes + 1)
     except OSError as exc:
         raise error(f"cannot read {kind} file ({exc.strerror or exc})", source=source) from None
+    if len(raw) > max_bytes:
+        raise error(f"{kind} file is larger than the {max_bytes / 1e6:.0f} MB limit", source=source)
     if b"\x00" in raw:
         raise error(f"{kind} file is binary, not YAML or JSON text", source=source)
     try:

@@ -57,7 +57,9 @@ TaskType = Literal[
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # NaN and infinity are refused: a NaN threshold makes every comparison false and an
+    # infinite baseline is beaten by any model, so either would decide a check silently.
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class ModelInfo(_Section):
@@ -258,6 +260,8 @@ def _field_of(exc: ValidationError) -> tuple[str, str]:
     err = exc.errors()[0]
     parts: list[str] = []
     for p in err["loc"]:
+        if p == "[key]":  # pydantic's marker for "the key itself": the path already names it
+            continue
         if isinstance(p, int):
             parts[-1:] = [f"{parts[-1]}[{p}]"] if parts else [f"[{p}]"]
         else:
@@ -305,7 +309,10 @@ def resolve_evidence_path(
     base = Path(base_dir).resolve()
     candidate = Path(os.path.expanduser(value)) if allow_outside else Path(value)
     full = candidate if candidate.is_absolute() else base / candidate
-    resolved = full.resolve()
+    try:
+        resolved = full.resolve()
+    except (RuntimeError, OSError):  # a symlink loop (RuntimeError before Python 3.13)
+        raise DossierError(f"path {value!r} is a symlink loop", field=field) from None
     if not allow_outside and not resolved.is_relative_to(base):
         msg = (
             f"path {value!r} leaves the dossier's folder {str(base)!r} "

@@ -45,12 +45,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.constants import START
 from langgraph.types import StateSnapshot
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
+from langgraph_gates._structured import parse_structured_text
 from langgraph_gates.api import prepare_input
 from langgraph_gates.checkpoint import DEFAULT_DB, open_checkpointer
 from langgraph_gates.dossier import Dossier, check_paths, validate_dossier
@@ -399,9 +399,10 @@ def parse_assignment(value: str) -> tuple[str, Any]:
     if not sep or not path:
         raise ConfigError(f"expected dotted.path=value, got {value!r}", field="--set")
     try:
-        parsed = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as exc:
-        reason = " ".join(str(exc).split())[:120]
+        # The guarded reader: a value such as 2026-13-45 or an alias bomb is refused, not raised.
+        parsed = parse_structured_text(raw, source=path, error=ConfigError) if raw.strip() else None
+    except ConfigError as exc:
+        reason = " ".join(exc.message.removeprefix("not valid YAML/JSON").split())[:120]
         raise ConfigError(
             f"{path}: the value is not valid YAML ({reason})", field="--set"
         ) from None

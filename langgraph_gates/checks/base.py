@@ -111,13 +111,22 @@ class CheckContext:
     allow_outside: bool = False
 
     def path(self, field_name: str, value: str) -> Path:
-        """Resolve a dossier path (refusing one that leaves the dossier's folder)."""
+        """Resolve a dossier path (refusing one that leaves the dossier's folder).
+
+        Raises:
+            EvidenceError: the path leaves the folder, or names a pipe, socket or device
+                (reading a FIFO or ``/dev/zero`` would block or never end).
+        """
         try:
-            return resolve_evidence_path(
+            path = resolve_evidence_path(
                 self.base_dir, value, field=field_name, allow_outside=self.allow_outside
             )
         except DossierError as exc:
             raise EvidenceError(exc.message, source=value, field=field_name) from None
+        if path.exists() and not (path.is_file() or path.is_dir()):
+            msg = "not a regular file or folder (a pipe, socket or device); it is not read"
+            raise EvidenceError(msg, source=value, field=field_name)
+        return path
 
     def prior_finding(self, check_id: str) -> Finding | None:
         """The finding of an earlier gate's check, if that gate ran and produced it."""

@@ -49,7 +49,11 @@ def handle_errors() -> Iterator[None]:
     try:
         yield
     except GatesError as exc:
-        err_console.print(f"[red]error:[/red] {exc.one_line()}", markup=True, soft_wrap=True)
+        from langgraph_gates.evidence.secrets import redact_text  # only on this error path
+
+        # A refused value is quoted in the message, and a refused value can be a secret.
+        line = escape(redact_text(exc.one_line())[0])
+        err_console.print(f"[red]error:[/red] {line}", markup=True, soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from None
     except KeyboardInterrupt:
         err_console.print("interrupted: the review is checkpointed; `gates resume ID` goes on.")

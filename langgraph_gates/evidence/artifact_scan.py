@@ -226,7 +226,7 @@ def _safetensors(head: bytes, opener: Opener, size: int | None) -> bool:
         blob = fh.read(n)
     try:
         header = json.loads(blob)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # not a safetensors header
         return False
     return isinstance(header, dict)
 
@@ -514,8 +514,12 @@ def _folder_files(root: Path) -> list[Path]:
         dirnames.sort()
         for fname in sorted(filenames):
             p = Path(dirpath) / fname
-            if p.is_symlink() and not p.resolve().is_relative_to(base):
-                continue
+            if p.is_symlink():
+                try:
+                    if not p.resolve().is_relative_to(base):
+                        continue
+                except (RuntimeError, OSError):  # a symlink loop: nothing to read
+                    continue
             if p.is_file():
                 files.append(p)
     return files

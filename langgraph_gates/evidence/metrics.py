@@ -55,6 +55,9 @@ def read_metrics(path: Path, *, display: str) -> MetricsFile:
     except json.JSONDecodeError as exc:
         msg = f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         raise EvidenceError(msg, source=display) from None
+    except ValueError as exc:  # e.g. an integer longer than Python's 4,300-digit limit
+        msg = f"not valid JSON ({' '.join(str(exc).split())[:120]})"
+        raise EvidenceError(msg, source=display) from None
     except RecursionError:
         raise EvidenceError("JSON nests too deeply", source=display) from None
     if not isinstance(raw, dict):

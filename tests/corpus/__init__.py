@@ -1,0 +1,1 @@
+"""The hostile-input corpus: a manifest of broken inputs, their builders and a runner."""
