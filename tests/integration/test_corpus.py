@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import pickle
+import random
+import shutil
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,8 @@ import pytest
 from tests.corpus.build import FILES_DIR, Case, load_cases, materialize
 from tests.corpus.records import Record, write_record
 from tests.corpus.runner import CliRun, problems, run_case, run_inprocess
+
+from ..conftest import EXAMPLES
 
 CASES = load_cases()
 SUBPROCESS_CASES = [c for c in CASES if c.subprocess]
@@ -187,3 +191,88 @@ def test_hostile_edit_values(tmp_path: Path) -> None:
     )
     assert not built.marker.exists()
     assert failures == []
+
+
+EVIDENCE = [
+    "eval/metrics.json",
+    "eval/predictions.csv",
+    "requirements.txt",
+    "data/train.parquet",
+    "data/valid.parquet",
+    "data/serving_sample.parquet",
+    "model/model.joblib",
+    "config/serving.yaml",
+]
+SPLICES = [b"NaN", b",,,", b"\n", b'"', b"-1e999", b"\x00", b"9" * 30, b"\xff\xfe", b"[", b"{"]
+
+
+def _mutate(data: bytes, rnd: random.Random) -> bytes:
+    b = bytearray(data) or bytearray(b"x")
+    op = rnd.choice(["flip", "truncate", "splice", "zero"])
+    i = rnd.randrange(len(b))
+    if op == "flip":
+        for _ in range(rnd.randint(1, 20)):
+            b[rnd.randrange(len(b))] = rnd.randrange(256)
+    elif op == "truncate":
+        del b[i:]
+    elif op == "splice":
+        b[i:i] = rnd.choice(SPLICES) * rnd.randint(1, 50)
+    else:
+        end = min(len(b), i + 4096)
+        b[i:end] = bytes(end - i)
+    return bytes(b)
+
+
+def test_mutated_example_evidence(tmp_path: Path) -> None:
+    """The churn example with one to three evidence files corrupted at random (fixed seed):
+    the review ends with findings; no check falls over (an unforeseen exception would show as
+    "the check could not be computed" and a logged traceback)."""
+    rnd = random.Random(20261128)
+    runs, failures = [], []
+    for k in range(8):
+        folder = tmp_path / f"mutant{k}"
+        shutil.copytree(EXAMPLES / "churn", folder / "case")
+        hit = rnd.sample(EVIDENCE, rnd.randint(1, 3))
+        for rel in hit:
+            path = folder / "case" / rel
+            path.write_bytes(_mutate(path.read_bytes(), rnd))
+        out = folder / "run" / "out"
+        run = run_inprocess(
+            [
+                "review",
+                str(folder / "case" / "dossier.yaml"),
+                "--db",
+                str(folder / "run" / "reviews.sqlite"),
+                "--output-dir",
+                str(out),
+                "--format",
+                "json",
+                "--as-of",
+                "2026-11-28",
+                "--no-progress",
+            ],
+            out_dir=out,
+        )
+        runs.append(run)
+        crashed = [
+            f["check_id"]
+            for g in (run.report or {}).get("gates", [])
+            for f in g["findings"]
+            if "could not be computed" in f["message"]
+        ]
+        if run.exit_code != 0 or run.tracebacks or crashed:
+            failures.append(
+                f"mutant {k} ({', '.join(hit)}): exit {run.exit_code}, {crashed}\n"
+                f"{run.output[-1500:]}"
+            )
+    write_record(
+        Record(
+            suite="corpus",
+            name="mutated example evidence (in-process)",
+            inputs=len(runs),
+            tracebacks=sum(r.tracebacks for r in runs),
+            expectation_failures=len(failures),
+            detail=failures,
+        )
+    )
+    assert failures == [], "\n".join(failures)
