@@ -34,6 +34,7 @@ from langgraph_gates.scoring import (
     gate_status,
     key_finding,
     latest_overrides,
+    more_risks,
     recommend,
 )
 from langgraph_gates.state import (
@@ -190,6 +191,7 @@ def _draft(
         findings=findings,
         sections=sections,
         key_risk=f"{top.check_id}: {top.message}" if top else "No open risk found",
+        more_risks=more_risks(findings, top),
         mitigation=(top.mitigation if top else "Keep monitoring; re-review on major changes."),
         owner=owner,
         severity=severity,
@@ -242,6 +244,7 @@ def make_gate_node(spec: GateSpec) -> Callable[[ReviewState, Runtime[RunContext]
                 "title": spec.title,
                 "status": result.status.value,
                 "key_risk": result.key_risk,
+                "more_risks": result.more_risks,
                 "duration_s": result.duration_s,
             }
         )

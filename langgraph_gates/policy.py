@@ -15,11 +15,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from langgraph_gates._names import did_you_mean
 from langgraph_gates._structured import load_structured_file
 from langgraph_gates.errors import PolicyError
 from langgraph_gates.state import Outcome, Threshold
 
-__all__ = ["Band", "Policy", "load_policy", "policy_from_mapping"]
+__all__ = [
+    "DEFAULT_REQUIRED",
+    "DEFAULT_REQUIRED_WITH_SENSITIVE",
+    "Band",
+    "Policy",
+    "load_policy",
+    "policy_from_mapping",
+]
 
 
 class Band(BaseModel):
@@ -222,6 +230,13 @@ class PerformancePolicy(_Section):
         "[0, 1] (AUC, accuracy, F1, ...), relative for error metrics (RMSE, log loss, ...).",
     )
     slice_min_rows: int = Field(default=30, ge=1, description="Smallest slice that is judged.")
+    baseline_tolerance: float = Field(
+        default=0.005,
+        ge=0,
+        description="How far the model may fall short of its stated baseline and still count "
+        "as matching it (points of the baseline's metric; relative for error metrics such as "
+        "RMSE): below the baseline by more: fail; within it: warn (no lift shown).",
+    )
 
 
 class FairnessPolicy(_Section):
@@ -291,6 +306,21 @@ class SecurityPolicy(_Section):
         return value
 
 
+# SPEC section 3: the evidence a review cannot go without. Checks that need serving data are
+# not required (a first launch has none).
+DEFAULT_REQUIRED = (
+    "DR.VOLUME",
+    "DR.BALANCE",
+    "DR.MISSINGNESS",
+    "FE.TARGET_LEAKAGE",
+    "MP.SUCCESS_CRITERIA_MET",
+    "MP.OVERFIT",
+    "SEC.ARTIFACT_UNSAFE",
+    "SEC.SECRETS",
+)
+DEFAULT_REQUIRED_WITH_SENSITIVE = ("RAI.DISPARATE_IMPACT", "RAI.EQUALIZED_ODDS")
+
+
 class Policy(BaseModel):
     """Every threshold the checks use. Defaults are the seed's numbers."""
 
@@ -305,6 +335,30 @@ class Policy(BaseModel):
     disabled_checks: list[str] = Field(
         default_factory=list, description="Check ids that are not run (reported as skipped)."
     )
+    required: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_REQUIRED),
+        description="Checks whose missing evidence counts as a fail (verdicts fail closed).",
+    )
+    required_with_sensitive: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_REQUIRED_WITH_SENSITIVE),
+        description="Checks also required whenever data.sensitive_attributes are declared.",
+    )
+
+    @model_validator(mode="after")
+    def _required_not_disabled(self) -> Policy:
+        both = sorted(set(self.disabled_checks) & {*self.required, *self.required_with_sensitive})
+        if both:
+            msg = (
+                f"{', '.join(both)} cannot be both required and disabled "
+                "(remove it from required first)"
+            )
+            raise ValueError(msg)
+        return self
+
+    def required_checks(self, *, sensitive_declared: bool) -> frozenset[str]:
+        """The check ids whose ``missing`` counts as ``fail`` for a dossier."""
+        extra = self.required_with_sensitive if sensitive_declared else []
+        return frozenset([*self.required, *extra])
 
     def fingerprint(self) -> str:
         """A short stable hash of the policy, used in evidence cache keys."""
@@ -341,10 +395,25 @@ def policy_from_mapping(data: Any, *, source: str = "policy") -> Policy:
         raise PolicyError(msg, source=source)
     merged = _deep_merge(Policy().model_dump(mode="json"), data)
     try:
-        return Policy.model_validate(merged)
+        policy = Policy.model_validate(merged)
     except ValidationError as exc:
         field, msg = _first_error(exc)
         raise PolicyError(msg, source=source, field=field) from None
+    _check_ids_known(policy, source)
+    return policy
+
+
+def _check_ids_known(policy: Policy, source: str) -> None:
+    """Refuse a check id the registry does not know: a misspelt id would silently not apply."""
+    from langgraph_gates.gates import ALL_CHECK_IDS  # the registry imports this module
+
+    for field in ("required", "required_with_sensitive", "disabled_checks"):
+        unknown = [c for c in getattr(policy, field) if c not in ALL_CHECK_IDS]
+        if unknown:
+            hints = [did_you_mean(c, ALL_CHECK_IDS) for c in unknown]
+            shown = ", ".join(f"{c!r}{h}" for c, h in zip(unknown, hints, strict=True))
+            msg = f"unknown check id(s): {shown}"
+            raise PolicyError(msg, source=source, field=field)
 
 
 def load_policy(path: str | Path | None) -> Policy:

@@ -1,12 +1,14 @@
 """The rules that turn findings into gate statuses and statuses into a recommendation.
 
-SPEC section 3: a gate fails if any finding fails; it is Conditional if any finding warns, is
-missing or errored; it passes otherwise. The review is No-Go if any gate fails, Conditional Go
+SPEC section 3: a gate fails if any finding fails or counts as a fail (an ``error`` on a check
+with a fail level, a ``missing`` required check: verdicts fail closed); it is Conditional if any
+finding warns, is missing or errored; it passes otherwise. The review is No-Go if any gate fails, Conditional Go
 if any gate is Conditional, Go if all pass. A human override replaces a gate's status.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 
 from langgraph_gates.gates import GATES_BY_ID
@@ -27,7 +29,9 @@ __all__ = [
     "gate_status",
     "key_finding",
     "latest_overrides",
+    "more_risks",
     "recommend",
+    "risk_distance",
 ]
 
 DUE_BY_SEVERITY = {
@@ -43,28 +47,66 @@ _OUTCOME_RANK = {
     Outcome.WARN: 1,
     Outcome.PASS: 0,
 }
-_SEVERITY_RANK = {Severity.HIGH: 2, Severity.MEDIUM: 1, Severity.LOW: 0}
 
 
 def gate_status(findings: Iterable[Finding]) -> Status:
     """The status the findings alone give a gate."""
-    outcomes = {f.outcome for f in findings}
-    if Outcome.FAIL in outcomes:
+    findings = list(findings)
+    if any(f.fails_gate for f in findings):
         return Status.FAIL
-    if outcomes & {Outcome.WARN, Outcome.MISSING, Outcome.ERROR}:
+    if any(f.is_problem for f in findings):
         return Status.CONDITIONAL
     return Status.PASS
 
 
+def risk_distance(finding: Finding) -> float:
+    """How far past its threshold a finding is, relative to the threshold.
+
+    A finding with no numeric threshold (a structural fail, such as a declared column that is
+    not in the file) is beyond any measured one: it ranks first among equal outcomes.
+    """
+    t = finding.threshold
+    value = finding.value
+    if value is None and t is not None and isinstance(finding.measured.get(t.metric), int | float):
+        value = float(finding.measured[t.metric])  # type: ignore[arg-type]
+    if t is None or value is None or t.direction == "equal":
+        return math.inf
+    limit = t.fail if finding.outcome is Outcome.FAIL and t.fail is not None else t.warn
+    if limit is None:
+        limit = t.fail
+    if limit is None:
+        return math.inf
+    beyond = value - limit if t.direction == "above" else limit - value
+    return beyond / abs(limit) if limit else beyond
+
+
+def _rank(f: Finding) -> tuple[bool, int, float]:
+    return (f.fails_gate, _OUTCOME_RANK[f.outcome], risk_distance(f))
+
+
 def key_finding(findings: Sequence[Finding]) -> Finding | None:
-    """The finding that is the gate's key risk: worst outcome, then highest severity, first."""
-    problems = [f for f in findings if f.outcome is not Outcome.PASS]
+    """The gate's key risk: fails (and gaps that count as fails) first, then fail before
+    error before missing before warn, then the one furthest past its threshold; on a tie, the
+    first in the gate's order (SPEC section 3)."""
+    problems = [f for f in findings if f.is_problem]
     if not problems:
         return None
-    return max(
-        problems,
-        key=lambda f: (_OUTCOME_RANK[f.outcome], _SEVERITY_RANK[f.severity], -problems.index(f)),
-    )
+    return max(problems, key=lambda f: (*_rank(f), -problems.index(f)))
+
+
+def more_risks(findings: Sequence[Finding], key: Finding | None) -> str:
+    """``+2 fail, +1 conditional``: the problems beyond the key risk.
+
+    Failing counts findings that fail their gate; conditional counts the other warn, missing
+    and error findings.
+    """
+    rest = [f for f in findings if f.is_problem and f is not key]
+    failing = sum(1 for f in rest if f.fails_gate)
+    other = len(rest) - failing
+    parts = [f"+{failing} fail"] if failing else []
+    if other:
+        parts.append(f"+{other} conditional")
+    return ", ".join(parts)
 
 
 def latest_overrides(overrides: Iterable[Override]) -> dict[str, Override]:

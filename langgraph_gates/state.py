@@ -167,11 +167,24 @@ class Finding(BaseModel):
     )
     mitigation: str = Field(default="", description="What to do about it.")
     owner: str = Field(default="", description="Who should act.")
+    value: float | None = Field(
+        default=None, description="The measured value judged against the threshold, if any."
+    )
+    counts_as_fail: bool = Field(
+        default=False,
+        description="An error on a check with a fail level, or a missing required check: it "
+        "fails its gate (verdicts fail closed, SPEC section 3).",
+    )
 
     @property
     def is_problem(self) -> bool:
         """Whether the finding is anything but a pass."""
         return self.outcome is not Outcome.PASS
+
+    @property
+    def fails_gate(self) -> bool:
+        """Whether the finding fails its gate: a fail, or a gap that counts as one."""
+        return self.outcome is Outcome.FAIL or self.counts_as_fail
 
 
 class TokenUsage(BaseModel):
@@ -232,6 +245,9 @@ class GateResult(BaseModel):
         default_factory=dict, description="The seed's outputs for this gate, title -> text."
     )
     key_risk: str = ""
+    more_risks: str = Field(
+        default="", description="The problems beyond the key risk, e.g. '+1 fail, +2 conditional'."
+    )
     mitigation: str = ""
     owner: str = ""
     severity: Severity = Severity.LOW
@@ -241,6 +257,11 @@ class GateResult(BaseModel):
     tokens: TokenUsage = Field(default_factory=TokenUsage)
     duration_s: float = 0.0
     run: int = Field(default=1, description="The run of the review that produced this result.")
+
+    @property
+    def key_risk_line(self) -> str:
+        """The key risk with how many more findings fail or are open, for the gate table."""
+        return f"{self.key_risk} ({self.more_risks})" if self.more_risks else self.key_risk
 
     def finding(self, check_id: str) -> Finding | None:
         """Return the finding with this check id, if the gate produced one."""

@@ -236,6 +236,7 @@ ARTIFACT_UNSAFE = CheckSpec(
     mitigation=f"Save the model in a non-executable format ({_PREFER}).",
     fail_severity=Severity.HIGH,
     reads=("security",),
+    needs='security.artifact, a readable model file',
 )
 
 ARTIFACT_INTEGRITY = CheckSpec(
@@ -246,4 +247,5 @@ ARTIFACT_INTEGRITY = CheckSpec(
     mitigation="Publish and verify the artifact's SHA-256.",
     fail_severity=Severity.HIGH,
     reads=("security",),
+    needs='security.artifact and security.artifact_sha256',
 )

@@ -59,6 +59,7 @@ class Verdict:
     evidence: Sequence[EvidenceRef] = ()
     mitigation: str | None = None
     severity: Severity | None = None
+    value: float | None = None
 
 
 def _verdict(outcome: Outcome, message: str, **kw: Any) -> Verdict:
@@ -138,6 +139,12 @@ class CheckContext:
 
 
 CheckFn = Callable[[CheckContext], "Verdict | Sequence[Verdict]"]
+FailLevel = bool | Callable[[Policy], bool]
+
+
+def band_fails(band: Callable[[Policy], Any]) -> Callable[[Policy], bool]:
+    """A check's fail level that exists when its policy band has a ``fail`` value."""
+    return lambda policy: band(policy).fail is not None
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,13 @@ class CheckSpec:
     mitigation: str
     fail_severity: Severity = Severity.HIGH
     reads: tuple[str, ...] = ()
+    fail_level: FailLevel = True
+    needs: str = ""
+    evidence_fields: tuple[str, ...] = ()
+
+    def can_fail(self, policy: Policy) -> bool:
+        """Whether the check has a fail level under this policy (so an ``error`` fails)."""
+        return self.fail_level(policy) if callable(self.fail_level) else self.fail_level
 
     def severity_for(self, outcome: Outcome) -> Severity:
         """Default severity of an outcome: fail uses the spec's, pass is Low, others Medium."""
@@ -161,20 +175,57 @@ class CheckSpec:
         return Severity.MEDIUM
 
 
-def _to_finding(spec: CheckSpec, verdict: Verdict, owner: str) -> Finding:
+_WAIVE = (
+    "A reviewer may waive it: `gates resume ID --override {gate}=Conditional --by NAME "
+    "--reason TEXT`."
+)
+
+
+def _closed(spec: CheckSpec, verdict: Verdict, ctx: CheckContext) -> str | None:
+    """Why a gap counts as a fail (SPEC section 3), or ``None`` when it does not.
+
+    ``error`` on a check with a fail level: declared evidence that cannot be used is a failure,
+    not a gap. ``missing`` on a required check: withholding evidence must not read better than
+    providing it.
+    """
+    needs = f" ({spec.needs})" if spec.needs else ""
+    if verdict.outcome is Outcome.ERROR and spec.can_fail(ctx.policy):
+        return (
+            f"Declared evidence that cannot be used counts as a fail: fix it{needs}. "
+            + _WAIVE.format(gate=spec.gate)
+        )
+    if verdict.outcome is Outcome.MISSING and spec.id in ctx.policy.required_checks(
+        sensitive_declared=bool(ctx.dossier.data.sensitive_attributes)
+    ):
+        return (
+            f"{spec.id} is required by the policy, so missing evidence counts as a fail: "
+            f"declare it{needs}. " + _WAIVE.format(gate=spec.gate)
+        )
+    return None
+
+
+def _to_finding(spec: CheckSpec, verdict: Verdict, ctx: CheckContext, owner: str) -> Finding:
+    closed = _closed(spec, verdict, ctx)
+    mitigation = verdict.mitigation or (
+        "" if verdict.outcome is Outcome.PASS else spec.mitigation
+    )
+    if closed:
+        mitigation = f"{closed} {mitigation}".strip()
     return Finding(
         check_id=spec.id,
         gate=spec.gate,
         title=spec.title,
         outcome=verdict.outcome,
-        severity=verdict.severity or spec.severity_for(verdict.outcome),
+        severity=verdict.severity
+        or (spec.fail_severity if closed else spec.severity_for(verdict.outcome)),
         message=verdict.message,
         measured=dict(verdict.measured),
         threshold=verdict.threshold,
         evidence=list(verdict.evidence),
-        mitigation=verdict.mitigation
-        or ("" if verdict.outcome is Outcome.PASS else spec.mitigation),
+        mitigation=mitigation,
         owner=owner,
+        value=verdict.value,
+        counts_as_fail=closed is not None,
     )
 
 
@@ -193,4 +244,4 @@ def run_check(spec: CheckSpec, ctx: CheckContext, *, owner: str) -> list[Finding
         reason = " ".join(str(exc).split())[:300] or type(exc).__name__
         result = error(f"the check could not be computed: {type(exc).__name__}: {reason}")
     verdicts = [result] if isinstance(result, Verdict) else list(result)
-    return [_to_finding(spec, v, owner) for v in verdicts]
+    return [_to_finding(spec, v, ctx, owner) for v in verdicts]

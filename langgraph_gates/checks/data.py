@@ -25,6 +25,7 @@ from langgraph_gates.checks.base import (
     CheckContext,
     CheckSpec,
     Verdict,
+    band_fails,
     error,
     judged,
     missing,
@@ -741,6 +742,8 @@ VOLUME = CheckSpec(
     mitigation="Collect more labelled rows for the smallest class (or widen the time window); "
     "consider class weights or resampling only once volume suffices.",
     reads=_READS,
+    fail_level=band_fails(lambda p: p.data.volume_per_class),
+    needs='data.train and data.label, a column of it',
 )
 BALANCE = CheckSpec(
     "DR.BALANCE",
@@ -751,6 +754,8 @@ BALANCE = CheckSpec(
     "model with precision/recall, not accuracy.",
     fail_severity=Severity.MEDIUM,
     reads=_READS,
+    fail_level=band_fails(lambda p: p.data.minority_fraction),
+    needs='data.train and data.label, a column of it',
 )
 MISSINGNESS = CheckSpec(
     "DR.MISSINGNESS",
@@ -760,6 +765,8 @@ MISSINGNESS = CheckSpec(
     mitigation="Find why values are missing upstream; fix the pipeline or document an "
     "imputation strategy per feature.",
     reads=_READS,
+    fail_level=band_fails(lambda p: p.data.missing_fraction),
+    needs='data.train (and features.key)',
 )
 FRESHNESS = CheckSpec(
     "DR.FRESHNESS",
@@ -769,6 +776,8 @@ FRESHNESS = CheckSpec(
     mitigation="Retrain on recent data, or show that the older data still represents production.",
     fail_severity=Severity.MEDIUM,
     reads=_READS,
+    fail_level=band_fails(lambda p: p.data.freshness_days),
+    needs='data.timestamp, a column of data.train',
 )
 SCHEMA = CheckSpec(
     "DR.SCHEMA",
@@ -778,6 +787,7 @@ SCHEMA = CheckSpec(
     mitigation="Make the serving feature pipeline produce every training feature with the "
     "same type; add a schema contract test to the pipeline.",
     reads=_READS,
+    needs='data.train and data.serving with the same feature columns',
 )
 DRIFT = CheckSpec(
     "DR.DRIFT",
@@ -787,6 +797,8 @@ DRIFT = CheckSpec(
     mitigation="Investigate the drifting features; retrain on recent data or fix the serving "
     "pipeline, and alert on PSI in production.",
     reads=_READS,
+    fail_level=band_fails(lambda p: p.data.psi),
+    needs='data.train and data.serving',
 )
 DUPLICATES = CheckSpec(
     "DR.DUPLICATES",
@@ -797,4 +809,6 @@ DUPLICATES = CheckSpec(
     "repeats rows.",
     fail_severity=Severity.MEDIUM,
     reads=_READS,
+    fail_level=band_fails(lambda p: p.data.duplicate_fraction),
+    needs='data.train',
 )

@@ -88,4 +88,6 @@ DEPENDENCIES = CheckSpec(
     mitigation="Pin every dependency (==) with hashes, and scan them for known vulnerabilities.",
     fail_severity=Severity.MEDIUM,
     reads=("security",),
+    fail_level=False,
+    needs='security.requirements',
 )

@@ -176,6 +176,7 @@ ROLLOUT = CheckSpec(
     check_rollout,
     mitigation="Roll out in stages (canary 5% -> 25% -> 50% -> 100%) with gates.",
     reads=_READS,
+    needs='deployment.rollout with a strategy and stages',
 )
 ROLLBACK = CheckSpec(
     "DEP.ROLLBACK",
@@ -184,6 +185,7 @@ ROLLBACK = CheckSpec(
     check_rollback,
     mitigation="Write and rehearse a rollback to the previous model version.",
     reads=_READS,
+    needs='deployment.rollback_plan',
 )
 MONITORING = CheckSpec(
     "DEP.MONITORING",
@@ -192,6 +194,7 @@ MONITORING = CheckSpec(
     check_monitoring,
     mitigation="Monitor latency, data drift (PSI) and model quality in production.",
     reads=_READS,
+    needs='deployment.monitoring',
 )
 ALERTS_SLO = CheckSpec(
     "DEP.ALERTS_SLO",
@@ -201,6 +204,8 @@ ALERTS_SLO = CheckSpec(
     mitigation="Set numeric SLOs (p95 latency, availability) and alert thresholds.",
     fail_severity=Severity.MEDIUM,
     reads=_READS,
+    fail_level=False,
+    needs='deployment.slo and deployment.monitoring.alerts',
 )
 RETRAINING = CheckSpec(
     "DEP.RETRAINING",
@@ -209,6 +214,7 @@ RETRAINING = CheckSpec(
     check_retraining,
     mitigation="Define when the model is retrained (drift or quality thresholds).",
     reads=_READS,
+    needs='deployment.retraining_trigger or drift monitoring',
 )
 ONCALL = CheckSpec(
     "DEP.ONCALL",
@@ -217,6 +223,7 @@ ONCALL = CheckSpec(
     check_oncall,
     mitigation="Name an on-call rotation that owns the model in production.",
     reads=_READS,
+    needs='deployment.on_call',
 )
 POST_LAUNCH = CheckSpec(
     "DEP.POST_LAUNCH",
@@ -226,4 +233,6 @@ POST_LAUNCH = CheckSpec(
     mitigation="Schedule post-launch reviews at 30/60/90 days against the KPIs.",
     fail_severity=Severity.LOW,
     reads=_READS,
+    fail_level=False,
+    needs='deployment.post_launch_review_days',
 )

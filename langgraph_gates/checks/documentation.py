@@ -122,6 +122,8 @@ LABEL_QC = CheckSpec(
     check_label_qc,
     mitigation="Describe how labels are produced and audited (double labeling, agreement rate).",
     reads=("data",),
+    fail_level=False,
+    needs='data.labeling_qc',
 )
 SOURCES = CheckSpec(
     "DR.SOURCES",
@@ -130,6 +132,8 @@ SOURCES = CheckSpec(
     check_sources,
     mitigation="List every data source with an accountable owner and its refresh cadence.",
     reads=("data",),
+    fail_level=False,
+    needs='data.sources with owners',
 )
 TRANSFORMS = CheckSpec(
     "FE.TRANSFORMS",
@@ -138,6 +142,8 @@ TRANSFORMS = CheckSpec(
     check_transforms,
     mitigation="Document each transformation (encoding, scaling, windows) and where it runs.",
     reads=("features",),
+    fail_level=False,
+    needs='features.transformations',
 )
 SENSITIVE_DECLARED = CheckSpec(
     "RAI.SENSITIVE_DECLARED",
@@ -146,6 +152,8 @@ SENSITIVE_DECLARED = CheckSpec(
     check_sensitive_declared,
     mitigation="Declare the sensitive attributes (or justify in writing why there are none).",
     reads=("data",),
+    fail_level=False,
+    needs='data.sensitive_attributes or data.sensitive_justification',
 )
 HARMS = CheckSpec(
     "RAI.HARMS",
@@ -154,6 +162,8 @@ HARMS = CheckSpec(
     check_harms,
     mitigation="Run a harms workshop and list who could be hurt by errors, and how.",
     reads=("responsible_ai",),
+    fail_level=False,
+    needs='responsible_ai.harms',
 )
 GOVERNANCE = CheckSpec(
     "RAI.GOVERNANCE",
@@ -162,6 +172,8 @@ GOVERNANCE = CheckSpec(
     check_governance,
     mitigation="Name the review board and the accountable approver for this model.",
     reads=("responsible_ai",),
+    fail_level=False,
+    needs='responsible_ai.governance',
 )
 THREAT_MODEL = CheckSpec(
     "SEC.THREAT_MODEL",
@@ -170,6 +182,8 @@ THREAT_MODEL = CheckSpec(
     check_threat_model,
     mitigation="Write a threat model covering evasion, poisoning, extraction and abuse.",
     reads=("security",),
+    fail_level=False,
+    needs='security.threat_model',
 )
 INPUT_VALIDATION = CheckSpec(
     "SEC.INPUT_VALIDATION",
@@ -178,4 +192,6 @@ INPUT_VALIDATION = CheckSpec(
     check_input_validation,
     mitigation="Validate inputs at the serving boundary (schema, ranges, sizes) and reject the rest.",
     reads=("security",),
+    fail_level=False,
+    needs='security.input_validation',
 )

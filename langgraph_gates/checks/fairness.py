@@ -25,6 +25,7 @@ from langgraph_gates.checks.base import (
     CheckContext,
     CheckSpec,
     Verdict,
+    band_fails,
     error,
     judged,
     missing,
@@ -387,6 +388,8 @@ DISPARATE_IMPACT = CheckSpec(
     mitigation="Investigate the groups with low selection rates; adjust thresholds per group or "
     "retrain with fairness constraints, and document the decision.",
     reads=_READS,
+    fail_level=band_fails(lambda p: p.fairness.selection_rate_ratio),
+    needs="performance.predictions with y_pred (or y_score) and each sensitive attribute's column",
 )
 EQUALIZED_ODDS = CheckSpec(
     "RAI.EQUALIZED_ODDS",
@@ -396,6 +399,8 @@ EQUALIZED_ODDS = CheckSpec(
     mitigation="Reduce the TPR/FPR gaps between groups (post-processing such as "
     "ThresholdOptimizer, or reweighting) and re-measure.",
     reads=_READS,
+    fail_level=band_fails(lambda p: p.fairness.equalized_odds_difference),
+    needs="performance.predictions with y_true, y_pred (or y_score) and each sensitive attribute's column",
 )
 GROUP_COVERAGE = CheckSpec(
     "RAI.GROUP_COVERAGE",
@@ -404,4 +409,6 @@ GROUP_COVERAGE = CheckSpec(
     check_group_coverage,
     mitigation="Collect more evaluation rows for the small groups before trusting their metrics.",
     reads=_READS,
+    fail_level=False,
+    needs='sensitive columns in performance.predictions',
 )

@@ -105,6 +105,7 @@ OBJECTIVE = CheckSpec(
     check_objective,
     mitigation="Write the business objective in one sentence: who benefits, what changes, by when.",
     reads=_READS,
+    needs='problem.objective',
 )
 KPIS = CheckSpec(
     "PF.KPIS",
@@ -113,6 +114,7 @@ KPIS = CheckSpec(
     check_kpis,
     mitigation="Name the KPIs the model should move, each with a numeric baseline and target.",
     reads=_READS,
+    needs='problem.kpis with baseline and target',
 )
 SUCCESS_CRITERIA = CheckSpec(
     "PF.SUCCESS_CRITERIA",
@@ -121,6 +123,7 @@ SUCCESS_CRITERIA = CheckSpec(
     check_success_criteria,
     mitigation="Define acceptance thresholds on model metrics (e.g. roc_auc >= 0.80 on test).",
     reads=_READS,
+    needs='problem.success_criteria with metric and threshold',
 )
 SCOPE = CheckSpec(
     "PF.SCOPE",
@@ -130,6 +133,8 @@ SCOPE = CheckSpec(
     mitigation="List what is in scope and, as importantly, what is out of scope.",
     fail_severity=Severity.MEDIUM,
     reads=_READS,
+    fail_level=False,
+    needs='problem.in_scope and problem.out_of_scope',
 )
 ASSUMPTIONS = CheckSpec(
     "PF.ASSUMPTIONS",
@@ -139,4 +144,6 @@ ASSUMPTIONS = CheckSpec(
     mitigation="List the assumptions the model relies on and the open questions to clarify.",
     fail_severity=Severity.LOW,
     reads=_READS,
+    fail_level=False,
+    needs='problem.assumptions',
 )

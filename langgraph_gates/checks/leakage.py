@@ -19,6 +19,7 @@ from langgraph_gates.checks.base import (
     CheckContext,
     CheckSpec,
     Verdict,
+    band_fails,
     error,
     judged,
     missing,
@@ -528,6 +529,8 @@ TARGET_LEAKAGE = CheckSpec(
     mitigation="Check when each flagged feature becomes known: drop any computed from the "
     "outcome or after the prediction time, then retrain.",
     reads=_READS,
+    fail_level=band_fails(lambda p: p.features.single_feature_auc),
+    needs='data.train with data.label',
 )
 TEMPORAL_LEAKAGE = CheckSpec(
     "FE.TEMPORAL_LEAKAGE",
@@ -536,6 +539,7 @@ TEMPORAL_LEAKAGE = CheckSpec(
     check_temporal_leakage,
     mitigation="Split by time: every training row must precede every validation row.",
     reads=(*_READS, "performance"),
+    needs='data.timestamp in data.train and data.validation',
 )
 SPLIT_OVERLAP = CheckSpec(
     "FE.SPLIT_OVERLAP",
@@ -545,6 +549,8 @@ SPLIT_OVERLAP = CheckSpec(
     mitigation="Deduplicate before splitting and split by entity (e.g. account), so no "
     "validation row is also a training row.",
     reads=_READS,
+    fail_level=band_fails(lambda p: p.features.split_overlap),
+    needs='data.train and data.validation',
 )
 MISSINGNESS_STRATEGY = CheckSpec(
     "FE.MISSINGNESS_STRATEGY",
@@ -555,6 +561,8 @@ MISSINGNESS_STRATEGY = CheckSpec(
     "native NaN support) and keep it identical in serving.",
     fail_severity=Severity.MEDIUM,
     reads=_READS,
+    fail_level=False,
+    needs='features.missingness_strategy',
 )
 SENSITIVE_FEATURE = CheckSpec(
     "FE.SENSITIVE_FEATURE",
@@ -565,4 +573,6 @@ SENSITIVE_FEATURE = CheckSpec(
     "lawful and fair; test for proxies.",
     fail_severity=Severity.MEDIUM,
     reads=_READS,
+    fail_level=False,
+    needs='data.sensitive_attributes and features.excluded',
 )

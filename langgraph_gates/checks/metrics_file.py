@@ -21,6 +21,7 @@ from langgraph_gates.checks.base import (
     CheckContext,
     CheckSpec,
     Verdict,
+    band_fails,
     fail,
     judged,
     missing,
@@ -430,6 +431,7 @@ SUCCESS_CRITERIA_MET = CheckSpec(
     check_success_criteria_met,
     mitigation="Improve the model or revisit the criteria with the business owner before launch.",
     reads=_READS,
+    needs='problem.success_criteria and their metrics on a held-out split in performance.predictions or performance.metrics',
 )
 OVERFIT = CheckSpec(
     "MP.OVERFIT",
@@ -438,6 +440,8 @@ OVERFIT = CheckSpec(
     check_overfit,
     mitigation="Regularise, simplify or add data until the train/validation gap closes.",
     reads=_READS,
+    fail_level=band_fails(lambda p: p.performance.overfit_relative_gap),
+    needs='the key metric on train and validation/test in performance.predictions or performance.metrics',
 )
 VALIDATION_STRATEGY = CheckSpec(
     "MP.VALIDATION_STRATEGY",
@@ -447,6 +451,8 @@ VALIDATION_STRATEGY = CheckSpec(
     mitigation="Validate with a time-based split or k-fold CV plus an untouched holdout test.",
     fail_severity=Severity.MEDIUM,
     reads=_READS,
+    fail_level=False,
+    needs='performance.validation_strategy',
 )
 CV_STABILITY = CheckSpec(
     "MP.CV_STABILITY",
@@ -456,6 +462,8 @@ CV_STABILITY = CheckSpec(
     mitigation="Investigate unstable folds (leakage, small data, segment shifts).",
     fail_severity=Severity.MEDIUM,
     reads=_READS,
+    fail_level=band_fails(lambda p: p.performance.cv_std),
+    needs='cv scores in performance.metrics',
 )
 BASELINE = CheckSpec(
     "MP.BASELINE",
@@ -464,6 +472,7 @@ BASELINE = CheckSpec(
     check_baseline,
     mitigation="State a simple baseline (heuristic or last model) and show the lift over it.",
     reads=_READS,
+    needs='performance.baseline and its metric on a held-out split',
 )
 IMPORTANCE = CheckSpec(
     "FE.IMPORTANCE",
@@ -473,4 +482,6 @@ IMPORTANCE = CheckSpec(
     mitigation="Compute feature importance (permutation or SHAP) and review it with domain experts.",
     fail_severity=Severity.MEDIUM,
     reads=("performance", "features"),
+    fail_level=False,
+    needs='feature_importance in performance.metrics',
 )

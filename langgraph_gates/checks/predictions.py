@@ -15,6 +15,7 @@ from langgraph_gates.checks.base import (
     CheckContext,
     CheckSpec,
     Verdict,
+    band_fails,
     error,
     judged,
     missing,
@@ -264,6 +265,8 @@ CALIBRATION = CheckSpec(
     mitigation="Calibrate the scores on held-out data (isotonic or Platt) before they drive decisions.",
     fail_severity=Severity.MEDIUM,
     reads=_READS,
+    fail_level=band_fails(lambda p: p.performance.calibration_ece),
+    needs='y_score in performance.predictions',
 )
 SLICE_GAP = CheckSpec(
     "MP.SLICE_GAP",
@@ -274,4 +277,6 @@ SLICE_GAP = CheckSpec(
     "per-slice thresholds.",
     fail_severity=Severity.MEDIUM,
     reads=_READS,
+    fail_level=band_fails(lambda p: p.performance.slice_gap),
+    needs='performance.slices or sensitive columns in performance.predictions',
 )

@@ -165,4 +165,5 @@ SECRETS = CheckSpec(
         "security",
         "deployment",
     ),
+    needs='security.scan_paths: the code and config folders',
 )

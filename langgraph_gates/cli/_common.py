@@ -92,9 +92,11 @@ class GateProgress:
             return
         status = Status(event["status"])
         risk = " ".join(str(event.get("key_risk", "")).split())
-        room = max(30, console.width - 60)
+        more = f" ({event['more_risks']})" if event.get("more_risks") else ""
+        room = max(30, console.width - 60 - len(more))
         if len(risk) > room:
             risk = risk[: room - 1] + "…"
+        risk += more
         # Key risks carry dossier and model text: escape it so brackets print as written.
         line = (
             f"[{event['number']}/7] {escape(event['title']):<26} "
@@ -119,7 +121,7 @@ def gate_table(report: ReviewReport) -> Table:
             continue
         status = f"[{STATUS_STYLE[g.status]}]{g.status.value}[/]" + (" *" if g.override else "")
         table.add_row(
-            spec.table_name, status, escape(g.key_risk), escape(g.mitigation), escape(g.owner)
+            spec.table_name, status, escape(g.key_risk_line), escape(g.mitigation), escape(g.owner)
         )
     return table
 

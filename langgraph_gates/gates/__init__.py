@@ -13,7 +13,7 @@ from langgraph_gates.gates import (
 )
 from langgraph_gates.gates.spec import GateSpec
 
-__all__ = ["GATES", "GATES_BY_ID", "GateSpec", "gate_spec"]
+__all__ = ["ALL_CHECK_IDS", "GATES", "GATES_BY_ID", "GateSpec", "gate_spec"]
 
 GATES: tuple[GateSpec, ...] = (
     problem_framing.SPEC,
@@ -26,6 +26,8 @@ GATES: tuple[GateSpec, ...] = (
 )
 
 GATES_BY_ID: dict[str, GateSpec] = {g.id: g for g in GATES}
+
+ALL_CHECK_IDS: frozenset[str] = frozenset(c.id for g in GATES for c in g.checks)
 
 
 def gate_spec(gate_id: str) -> GateSpec:

@@ -64,7 +64,7 @@ def render_md(report: ReviewReport) -> str:
                 f" _(overridden from {prev} by {gate.override.by}: {_cell(gate.override.reason)})_"
             )
         out += [status, ""]
-        out.append(f"- **Key risk:** {_cell(gate.key_risk)}")
+        out.append(f"- **Key risk:** {_cell(gate.key_risk_line)}")
         out.append(f"- **Mitigation:** {_cell(gate.mitigation)}")
         out.append(
             f"- **Owner:** {_cell(gate.owner)} · **Severity:** {gate.severity.value} · **Due:** {gate.due}"
@@ -98,7 +98,7 @@ def render_md(report: ReviewReport) -> str:
     ]
     for gate in report.gates:
         out.append(
-            f"| {table_name(gate)} | {_STATUS_MARK[gate.status]} | {_cell(gate.key_risk)} | "
+            f"| {table_name(gate)} | {_STATUS_MARK[gate.status]} | {_cell(gate.key_risk_line)} | "
             f"{_cell(gate.mitigation)} | {_cell(gate.owner)} |"
         )
     out += [

@@ -53,7 +53,7 @@ def render_txt(report: ReviewReport) -> str:
                 f" by {gate.override.by}: {gate.override.reason})"
             )
         out.append(status)
-        out.append(f"Key risk: {gate.key_risk}")
+        out.append(f"Key risk: {gate.key_risk_line}")
         out.append(
             f"Mitigation: {gate.mitigation} | Owner: {gate.owner} | "
             f"Severity: {gate.severity.value} | Due: {gate.due}"
@@ -85,7 +85,7 @@ def render_txt(report: ReviewReport) -> str:
     out.append("Gate | Status | Key Risk | Suggested Mitigation | Owner")
     out.append("-----|--------|----------|----------------------|-------")
     for gate in report.gates:
-        cells = [table_name(gate), gate.status.value, gate.key_risk, gate.mitigation, gate.owner]
+        cells = [table_name(gate), gate.status.value, gate.key_risk_line, gate.mitigation, gate.owner]
         out.append(" | ".join(" ".join(c.split()) for c in cells))
     out.append("")
     out.append(f"Overall Recommendation: {report.recommendation.value} ({report.rationale})")
