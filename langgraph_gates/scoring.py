@@ -80,14 +80,17 @@ def risk_distance(finding: Finding) -> float:
     return beyond / abs(limit) if limit else beyond
 
 
-def _rank(f: Finding) -> tuple[bool, int, float]:
-    return (f.fails_gate, _OUTCOME_RANK[f.outcome], risk_distance(f))
+_SEVERITY_RANK = {Severity.HIGH: 2, Severity.MEDIUM: 1, Severity.LOW: 0}
+
+
+def _rank(f: Finding) -> tuple[bool, int, float, int]:
+    return (f.fails_gate, _OUTCOME_RANK[f.outcome], risk_distance(f), _SEVERITY_RANK[f.severity])
 
 
 def key_finding(findings: Sequence[Finding]) -> Finding | None:
     """The gate's key risk: fails (and gaps that count as fails) first, then fail before
-    error before missing before warn, then the one furthest past its threshold; on a tie, the
-    first in the gate's order (SPEC section 3)."""
+    error before missing before warn, then the one furthest past its threshold, then the more
+    severe; on a tie, the first in the gate's order (SPEC section 3)."""
     problems = [f for f in findings if f.is_problem]
     if not problems:
         return None

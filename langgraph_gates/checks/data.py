@@ -296,6 +296,7 @@ def check_volume(ctx: CheckContext) -> Verdict:
             },
             threshold=band.threshold("rows_per_class"),
             evidence=column_refs(src, [label.column]),
+            value=n_min,
         )
     basis = (
         "rows (model.task not declared)"
@@ -307,6 +308,7 @@ def check_volume(ctx: CheckContext) -> Verdict:
         _with_notes(f"{profile.n_rows:,} {basis}.", profile),
         measured={"rows": profile.n_rows, **_notes(profile)},
         threshold=band.threshold("rows"),
+        value=profile.n_rows,
         evidence=column_refs(src),
     )
 
@@ -351,6 +353,7 @@ def check_balance(ctx: CheckContext) -> Verdict:
             "minority_share": rounded(share),
         },
         threshold=band.threshold("minority_share"),
+        value=share,
         evidence=column_refs(profile.source, [profile.label.column] if profile.label else []),
     )
 
@@ -416,6 +419,7 @@ def check_missingness(ctx: CheckContext) -> Verdict:
             "rows": profile.n_rows,
         },
         threshold=band.threshold("missing_fraction"),
+        value=fractions[worst],
         evidence=column_refs(profile.source, flagged or [worst]),
     )
 
@@ -492,6 +496,7 @@ def check_freshness(ctx: CheckContext) -> Verdict:
         message,
         measured=measured,
         threshold=band.threshold("age_days"),
+        value=age,
         evidence=evidence,
     )
 
@@ -691,6 +696,7 @@ def check_drift(ctx: CheckContext) -> Verdict:
             **method,
         },
         threshold=band.threshold("psi"),
+        value=values[worst],
         evidence=column_refs(serving.source, drifting or [worst]),
     )
 
@@ -726,6 +732,7 @@ def check_duplicates(ctx: CheckContext) -> Verdict:
             "ignored_columns": excluded,
         },
         threshold=band.threshold("duplicate_fraction"),
+        value=share,
         evidence=column_refs(profile.source),
     )
 

@@ -260,6 +260,7 @@ def _judge_disparate_impact(
         measured=measured,
         threshold=band.threshold("selection_rate_ratio"),
         evidence=where,
+        value=ratio,
     )
 
 
@@ -325,6 +326,7 @@ def _judge_equalized_odds(
         measured=measured,
         threshold=band.threshold("equalized_odds_difference"),
         evidence=where,
+        value=eod,
     )
 
 

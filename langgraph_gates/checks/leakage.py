@@ -387,6 +387,7 @@ def check_split_overlap(ctx: CheckContext) -> Verdict:
             "skipped_columns": list(report.skipped_columns),
         },
         threshold=band.threshold("overlap_fraction"),
+        value=share,
         evidence=[EvidenceRef(source=train_ref[1]), EvidenceRef(source=validation_ref[1])],
     )
 

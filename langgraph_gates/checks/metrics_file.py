@@ -290,6 +290,7 @@ def check_overfit(ctx: CheckContext) -> Verdict:
             "source": src.source,
         },
         threshold=band.threshold("relative_gap"),
+        value=gap,
         evidence=src.ref(),
     )
 
@@ -323,6 +324,7 @@ def check_cv_stability(ctx: CheckContext) -> Verdict:
         f"{worst_name}: {stats['folds']} folds, mean {stats['mean']:.4g}, std {worst_std:.4f}.",
         measured={"cv": per_metric},
         threshold=band.threshold("cv_std"),
+        value=worst_std,
         evidence=_source(ctx),
     )
 

@@ -140,6 +140,7 @@ def check_calibration(ctx: CheckContext) -> Verdict:
             "reliability_curve": curve,
         },
         threshold=band.threshold("ece"),
+        value=cal.ece,
         evidence=where,
     )
 

@@ -261,7 +261,8 @@ def test_digest_shows_earlier_gates_without_their_narratives() -> None:
     assert len(last_digest) < len(last_full)
     # Longer earlier narratives: the digest prompt does not change, the transcript grows.
     assert _prompts_of("digest", 900)[6] == last_digest
-    assert len(_prompts_of("full_history", 900)[6]) > 3 * len(last_full)
+    # Six earlier gates, each 780 words (of at least four characters with the space) longer.
+    assert len(_prompts_of("full_history", 900)[6]) - len(last_full) > 6 * (900 - 120) * 4
 
 
 def test_build_narrator_keeps_settings_and_overrides_them() -> None:
