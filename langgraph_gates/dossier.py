@@ -168,6 +168,12 @@ class Governance(_Section):
 class ResponsibleAI(_Section):
     """Responsible AI: harms, governance, fairness plans."""
 
+    favorable_label: int | str | None = Field(
+        default=None,
+        description="The outcome that benefits the person (approved, hired, ...): the "
+        "selection rate is P(y_pred == favorable_label). Default 1 for a binary task; for "
+        "multiclass, every class is judged one-vs-rest unless one is named.",
+    )
     harms: list[str] = Field(default_factory=list)
     governance: Governance | None = None
     fairness_metrics: list[str] = Field(default_factory=list)

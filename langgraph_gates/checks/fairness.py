@@ -3,7 +3,13 @@
 Each sensitive attribute (``data.sensitive_attributes``) gets its own finding, judged on the
 held-out rows of the predictions file. Groups come from the attribute's column in that file.
 
-* Binary tasks: the decision is ``y_pred`` (or ``y_score >= 0.5`` without it).
+* Binary tasks: the decision is ``y_pred`` (or ``y_score >= 0.5`` without it); the selection
+  rate is P(decision = favourable outcome), ``responsible_ai.favorable_label`` (default 1),
+  and TPR/FPR treat the favourable outcome as the positive class, so recoding the labels (and
+  the favourable label with them) gives the same findings.
+* Without ``y_true`` the selection rates are still judged (they need only the decisions);
+  equalized odds is ``missing`` (it needs the truth) and, being required when sensitive
+  attributes are declared, fails the gate.
 * Multiclass tasks: one-vs-rest per class (up to 20 classes); the worst class is judged.
 * Regression: selection rates and equalized odds are not defined (there is no decision), so
   those checks are ``missing`` with that reason and the per-group mean prediction and MAE in
@@ -101,7 +107,7 @@ def _for_each_attribute(ctx: CheckContext, purpose: str, judge: AttributeJudge) 
                 evidence=EvidenceRef(source="data.sensitive_attributes"),
             )
         ]
-    summary = usable_predictions(ctx, purpose)
+    summary = usable_predictions(ctx, purpose, needs_labels=False)
     if isinstance(summary, Verdict):
         return [summary]
     verdicts = []
@@ -129,6 +135,7 @@ def _common(summary: PredictionsSummary, fa: AttributeFairness) -> dict[str, Jso
         "smallest_group_rows": fa.smallest_group_rows,
         "task": summary.task,
         "source": "predictions",
+        "favorable_label": fa.favorable_label,
     }
 
 
@@ -174,7 +181,9 @@ def _with_interval(
 
 
 def _label_text(fa: AttributeFairness, cf: ClassFairness) -> str:
-    return f" (class {cf.label} vs rest)" if fa.kind == "one_vs_rest" else ""
+    if fa.kind == "one_vs_rest":
+        return f" (class {cf.label} vs rest)"
+    return f" (favourable outcome {cf.label})"
 
 
 def _per_class(fa: AttributeFairness, key: str) -> JsonValue:
@@ -271,6 +280,14 @@ def _judge_equalized_odds(
     if undefined is not None:
         return undefined
     where = EvidenceRef(source=summary.source, column=fa.attribute)
+    if not summary.has_labels:
+        return error(
+            f"{fa.attribute}: equalized odds compares true and false positive rates, which need "
+            "the observed outcome: the predictions file has no y_true column.",
+            measured=_common(summary, fa),
+            evidence=EvidenceRef(source=summary.source, column="y_true"),
+            mitigation="Add the observed outcome as a y_true column to the predictions file.",
+        )
     band = ctx.policy.fairness.equalized_odds_difference
 
     def judge_eod(c: ClassFairness) -> tuple[Outcome, bool]:

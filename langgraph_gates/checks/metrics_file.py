@@ -29,12 +29,14 @@ from langgraph_gates.checks.base import (
     warn,
 )
 from langgraph_gates.checks.predictions import load_predictions
+from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence.metrics import MetricsFile, read_metrics
 from langgraph_gates.evidence.predictions import (
     ALL_ROWS,
     HELD_OUT_SPLITS,
     canonical_metric,
     higher_is_better,
+    is_bounded,
 )
 from langgraph_gates.state import EvidenceRef, Outcome, Severity, Threshold
 
@@ -85,6 +87,7 @@ class SplitMetrics:
     file: str
     splits: Mapping[str, Mapping[str, float]]
     held_out: tuple[str, ...]
+    fallback_note: str = ""
 
     def metric(self, split: str, name: str) -> float | None:
         """A metric on a split (``name`` in any alias spelling), if reported."""
@@ -117,23 +120,54 @@ def split_metrics(ctx: CheckContext) -> list[SplitMetrics]:
     """Per-split metrics, best source first: the predictions file, then the metrics JSON.
 
     A predictions file whose task has no computed metrics (ranking, generation, ...) is skipped.
+    Both files can give the same measurement, so one that cannot be used (unreadable, or no
+    ``y_true``) falls back to the other, and the other's values say so in ``fallback_note``
+    (SPEC section 3: fall back before giving up).
 
     Raises:
-        EvidenceError: a referenced predictions or metrics file cannot be used.
+        EvidenceError: every referenced source is unusable (the first one's reason).
     """
     out: list[SplitMetrics] = []
-    summary = load_predictions(ctx)
+    problems: list[EvidenceError] = []
+    try:
+        summary = load_predictions(ctx)
+    except EvidenceError as exc:
+        summary, problems = None, [exc]
     if summary is not None and summary.supported:
-        out.append(
-            SplitMetrics("predictions", summary.source, _canonical(summary.splits), HELD_OUT_SPLITS)
-        )
-    metrics = load_metrics(ctx)
+        if summary.has_labels:
+            splits = _canonical(summary.splits)
+            out.append(SplitMetrics("predictions", summary.source, splits, HELD_OUT_SPLITS))
+        else:
+            shown = ", ".join(summary.columns[:12])
+            msg = f"no y_true column, so no metrics can be computed (columns: {shown})"
+            problems.append(EvidenceError(msg, source=summary.source, field="y_true"))
+    try:
+        metrics = load_metrics(ctx)
+    except EvidenceError as exc:
+        metrics = None
+        problems.append(exc)
     if metrics is not None:
         file = ctx.dossier.performance.metrics or "performance.metrics"
-        out.append(
-            SplitMetrics("metrics file", file, _canonical(metrics.splits), ("test", "validation"))
-        )
+        note = "; ".join(f"cannot use {p.one_line()}" for p in problems)
+        splits = _canonical(metrics.splits)
+        out.append(SplitMetrics("metrics file", file, splits, ("test", "validation"), note))
+    if not out and problems:
+        raise problems[0]
     return out
+
+
+def _noted(message: str, sources: list[SplitMetrics]) -> str:
+    """The message with any fallback note of the sources it used."""
+    notes = [s.fallback_note for s in sources if s.fallback_note]
+    return message + (f" Fallback: {'; '.join(notes)}." if notes else "")
+
+
+def _capped(outcome: Outcome, sources: list[SplitMetrics]) -> Outcome:
+    """A pass measured on a fallback source is a warn: the declared first source is unusable,
+    and the two files may disagree, so the fallback alone never reads better than a warn."""
+    if outcome is Outcome.PASS and any(s.fallback_note for s in sources):
+        return Outcome.WARN
+    return outcome
 
 
 def _no_source(what: str) -> Verdict:
@@ -210,21 +244,29 @@ def check_success_criteria_met(ctx: CheckContext) -> Verdict:
     evidence = [s.ref() for s in (used or sources)]
     if unmet:
         return fail(
-            "Success criteria not met: " + "; ".join(unmet) + ".",
+            _noted("Success criteria not met: " + "; ".join(unmet) + ".", used),
             measured=measured,
             evidence=evidence,
         )
     if unreported:
         names = " or ".join(s.source for s in sources)
         return missing(
-            f"Metric(s) {', '.join(unreported)} named in the success criteria cannot be found "
-            f"on a held-out split of the {names}.",
+            _noted(
+                f"Metric(s) {', '.join(unreported)} named in the success criteria cannot be "
+                f"found on a held-out split of the {names}.",
+                sources,
+            ),
             measured=measured,
             evidence=evidence,
         )
     text = "; ".join(met_text)
     origin = " and ".join(s.source for s in used)
-    return ok(f"All success criteria met ({origin}): {text}.", measured=measured, evidence=evidence)
+    return judged(
+        _capped(Outcome.PASS, used),
+        _noted(f"All success criteria met ({origin}): {text}.", used),
+        measured=measured,
+        evidence=evidence,
+    )
 
 
 def _overfit_pair(ctx: CheckContext, src: SplitMetrics) -> tuple[str, str, float, float] | None:
@@ -235,12 +277,15 @@ def _overfit_pair(ctx: CheckContext, src: SplitMetrics) -> tuple[str, str, float
     if held is None:
         return None
     train, other = src.splits["train"], src.splits[held]
+    # The gap is judged on the metric the model is accepted on. Falling through to any other
+    # metric would let a misspelt key (roc_acu) swap the judged metric for a kinder one.
     candidates = [canonical_metric(c.metric) for c in ctx.dossier.problem.success_criteria]
-    if src.source == "predictions":
-        summary = load_predictions(ctx)
-        if summary is not None and summary.key_metric:
-            candidates.append(summary.key_metric)
-    candidates.extend(name for name in other if name in train)
+    if not candidates:
+        if src.source == "predictions":
+            summary = load_predictions(ctx)
+            if summary is not None and summary.key_metric:
+                candidates.append(summary.key_metric)
+        candidates.extend(name for name in other if name in train)
     for name in candidates:
         if name in train and name in other:
             return name, held, train[name], other[name]
@@ -265,18 +310,27 @@ def check_overfit(ctx: CheckContext) -> Verdict:
             break
     else:
         shown = "; ".join(f"{s.source}: {', '.join(sorted(s.splits)) or 'none'}" for s in sources)
+        criteria = [c.metric for c in ctx.dossier.problem.success_criteria]
+        what = f"The success-criterion metric ({', '.join(criteria)}) is" if criteria else (
+            "No metric is"
+        )
         return missing(
-            f"No metric is reported on both train and a held-out split (splits found: {shown}).",
+            _noted(
+                f"{what} not reported on both train and a held-out split (splits found: "
+                f"{shown}).",
+                sources,
+            ),
             measured={"sources": _sources_measured(sources)},
             evidence=[s.ref() for s in sources],
         )
     metric, held, train, val = pair
     gap = relative_gap(metric, train, val)
     band = ctx.policy.performance.overfit_relative_gap
-    outcome = band.judge(gap)
-    message = (
+    outcome = _capped(band.judge(gap), [src])
+    message = _noted(
         f"{metric}: train {train:.4g} vs {held} {val:.4g} from the {src.source}, a relative gap "
-        f"of {gap:.1%}" + (" (overfitting)." if outcome is Outcome.FAIL else ".")
+        f"of {gap:.1%}" + (" (overfitting)." if outcome is Outcome.FAIL else "."),
+        [src],
     )
     return judged(
         outcome,
@@ -346,33 +400,55 @@ def check_baseline(ctx: CheckContext) -> Verdict:
             evidence=[s.ref() for s in sources],
         )
     src, split, value = found
-    better = value > baseline.value if higher_is_better(baseline.metric) else value < baseline.value
+    higher = higher_is_better(baseline.metric)
+    shortfall = (baseline.value - value) if higher else (value - baseline.value)
+    if not is_bounded(baseline.metric) and baseline.value != 0:
+        shortfall /= abs(baseline.value)  # error metrics (RMSE, ...) are judged relatively
+    tolerance = ctx.policy.performance.baseline_tolerance
     measured = {
         "metric": baseline.metric,
         "split": split,
         "model": value,
         "baseline": baseline.value,
+        "shortfall": round(shortfall, 6),
+        "tolerance": tolerance,
         "source": src.source,
     }
     threshold = Threshold(
-        metric=baseline.metric,
-        direction="below" if higher_is_better(baseline.metric) else "above",
-        fail=baseline.value,
+        metric="shortfall", direction="above", warn=0.0, fail=tolerance, inclusive=False
     )
-    if not better:
+    where = f"{baseline.metric} {value:.4g} on {_split_name(split)} ({src.source})"
+    common = {"measured": measured, "threshold": threshold, "evidence": src.ref()}
+    if shortfall > tolerance:
         return fail(
-            f"The model does not beat its baseline: {baseline.metric} {value:.4g} on "
-            f"{_split_name(split)} ({src.source}) vs baseline {baseline.value:.4g}.",
-            measured=measured,
-            threshold=threshold,
-            evidence=src.ref(),
+            _noted(
+                f"The model falls short of its baseline: {where} vs baseline "
+                f"{baseline.value:.4g}, beyond the tolerance of {tolerance:g}.",
+                [src],
+            ),
+            value=shortfall,
+            mitigation=(
+                "Improve the model until it beats the stated baseline on held-out data, or "
+                "ship the baseline: a model that loses to it adds risk without lift."
+            ),
+            **common,
         )
-    return ok(
-        f"{baseline.metric} {value:.4g} on {_split_name(split)} ({src.source}) beats the "
-        f"baseline {baseline.value:.4g}.",
-        measured=measured,
-        threshold=threshold,
-        evidence=src.ref(),
+    if shortfall >= 0:
+        return warn(
+            _noted(
+                f"The model only matches its baseline: {where} vs baseline "
+                f"{baseline.value:.4g} (within the tolerance of {tolerance:g}, no lift).",
+                [src],
+            ),
+            value=shortfall,
+            mitigation="Show a lift over the baseline that justifies running a model.",
+            **common,
+        )
+    return judged(
+        _capped(Outcome.PASS, [src]),
+        _noted(f"{where} beats the baseline {baseline.value:.4g}.", [src]),
+        value=shortfall,
+        **common,
     )
 
 

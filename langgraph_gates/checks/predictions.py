@@ -49,6 +49,7 @@ def load_predictions(ctx: CheckContext) -> PredictionsSummary | None:
     slices = list(ctx.dossier.performance.slices)
     criteria = [c.metric for c in ctx.dossier.problem.success_criteria]
     task = ctx.dossier.model.task
+    favorable = ctx.dossier.responsible_ai.favorable_label
 
     def compute() -> PredictionsSummary:
         frame = read_predictions(path, source=value, group_columns=[*slices, *sensitive])
@@ -60,18 +61,24 @@ def load_predictions(ctx: CheckContext) -> PredictionsSummary | None:
             criteria=criteria,
             performance=ctx.policy.performance,
             fairness=ctx.policy.fairness,
+            favorable=favorable,
         )
 
-    params = summary_params(task=task, sensitive=sensitive, slices=slices, criteria=criteria)
+    params = summary_params(
+        task=task, sensitive=sensitive, slices=slices, criteria=criteria, favorable=favorable
+    )
     return ctx.evidence.cached("predictions", [path], PredictionsSummary, compute, params=params)
 
 
-def usable_predictions(ctx: CheckContext, purpose: str) -> PredictionsSummary | Verdict:
+def usable_predictions(
+    ctx: CheckContext, purpose: str, *, needs_labels: bool = True
+) -> PredictionsSummary | Verdict:
     """The summary if it has held-out rows of a supported task, else the ``missing`` verdict.
 
     Args:
         ctx: the check context.
         purpose: what the caller measures, for the message (e.g. ``"calibration"``).
+        needs_labels: whether the measurement needs ``y_true`` (selection rates do not).
     """
     summary = load_predictions(ctx)
     if summary is None:
@@ -82,6 +89,13 @@ def usable_predictions(ctx: CheckContext, purpose: str) -> PredictionsSummary | 
     where = EvidenceRef(source=summary.source)
     if not summary.supported:
         return missing(f"{purpose.capitalize()} is not measured: {summary.note}.", evidence=where)
+    if needs_labels and not summary.has_labels:
+        return error(
+            f"The predictions file {summary.source} has no y_true column, so {purpose} cannot be "
+            f"measured (columns: {', '.join(summary.columns[:12])}).",
+            evidence=EvidenceRef(source=summary.source, column="y_true"),
+            mitigation="Add the observed outcome as a y_true column to the predictions file.",
+        )
     if summary.held_out_split is None:
         shown = ", ".join(sorted(summary.split_rows))
         return missing(

@@ -6,8 +6,10 @@ A CSV (``.csv``, ``.csv.gz``, ``.tsv``) with a header row, or a Parquet file (``
 ``.pq``), one row per scored example. Only these columns are read (column names match without
 regard to case; any other column is ignored and never loaded):
 
-``y_true`` (required)
-    The observed outcome. Binary classification: ``0``/``1`` (or booleans). Multiclass: class
+``y_true`` (needed for metrics, calibration and equalized odds)
+    The observed outcome. Without it, selection rates (RAI.DISPARATE_IMPACT) and group counts
+    are still computed from ``y_pred`` (or ``y_score``), and the performance checks fall back to
+    the metrics file. Binary classification: ``0``/``1`` (or booleans). Multiclass: class
     labels (integers or text). Regression and forecasting: numbers.
 ``y_pred`` (``y_pred`` and/or ``y_score`` required)
     The model's decision: ``0``/``1`` for binary tasks, a class label for multiclass, the
@@ -31,7 +33,7 @@ on the held-out rows: the ``test`` split if present, else ``validation``, else a
 file has no split column.
 
 Bad evidence raises :class:`~langgraph_gates.errors.EvidenceError` with a one-line reason: a
-missing, empty or header-only file, no ``y_true``, text where numbers are expected, empty or NaN
+missing, empty or header-only file, text where numbers are expected, empty or NaN
 values, scores outside ``[0, 1]``, or a classification label with one class only. A sensitive or
 slice column that is absent does not raise; it is listed in
 :attr:`PredictionsSummary.absent_columns` so that only the checks that need it report it.
@@ -349,7 +351,10 @@ class GroupStats(BaseModel):
 class ClassFairness(BaseModel):
     """Selection-rate ratio and equalized odds of one binary decision across groups."""
 
-    label: str = Field(description="The positive class ('1' for a binary task).")
+    label: str = Field(
+        description="The favourable outcome whose rate is compared ('1' for a binary task "
+        "unless responsible_ai.favorable_label says otherwise)."
+    )
     groups: list[GroupStats]
     selection_rate_ratio: float | None = Field(
         default=None, description="min/max selection rate (None when no group selects anyone)."
@@ -379,6 +384,9 @@ class AttributeFairness(BaseModel):
     binned: bool = Field(default=False, description="Numeric column cut into quantile bins.")
     selection_from_score: bool = Field(
         default=False, description="Selection is y_score >= 0.5 (no y_pred column)."
+    )
+    favorable_label: str | None = Field(
+        default=None, description="The outcome counted as selected (binary and multiclass)."
     )
     smallest_group_rows: int = 0
     bootstrapped: bool = False
@@ -416,6 +424,7 @@ class PredictionsSummary(BaseModel):
     splits: dict[str, dict[str, float]] = Field(description="split -> metric -> value.")
     has_score: bool
     has_pred: bool
+    has_labels: bool = Field(default=True, description="Whether the file has a y_true column.")
     pred_from_score: bool = False
     held_out_split: str | None = Field(description="Split judged for calibration and groups.")
     key_metric: str | None = None
@@ -441,7 +450,7 @@ class PredictionFrame:
     source: str
     rows: int
     columns: list[str]
-    y_true: np.ndarray
+    y_true: np.ndarray | None
     y_true_is_text: bool
     y_pred: np.ndarray | None
     y_pred_is_text: bool
@@ -576,10 +585,6 @@ def _read(
         raise EvidenceError(f"cannot be read: {_first_line(exc)}", source=source) from None
     columns = [str(r[0]) for r in described]
     types = {str(r[0]).lower(): (str(r[0]), str(r[1])) for r in described}
-    if Y_TRUE not in types:
-        shown = ", ".join(columns[:12]) + (", ..." if len(columns) > 12 else "")
-        msg = f"no y_true column (columns: {shown})"
-        raise EvidenceError(msg, source=source, field=Y_TRUE)
     if Y_PRED not in types and Y_SCORE not in types:
         raise EvidenceError("needs a y_pred or y_score column", source=source, field=Y_PRED)
     if rows == 0:
@@ -645,7 +650,7 @@ def _read(
             raise EvidenceError(msg, source=source, field=key)
         return values
 
-    y_true = required(Y_TRUE)
+    y_true = required(Y_TRUE) if Y_TRUE in data else None
     y_pred = required(Y_PRED) if Y_PRED in data else None
     y_score = required(Y_SCORE) if Y_SCORE in data else None
     if y_score is not None:
@@ -673,7 +678,7 @@ def _read(
         rows=rows,
         columns=columns,
         y_true=y_true,
-        y_true_is_text=text_cols[Y_TRUE],
+        y_true_is_text=text_cols.get(Y_TRUE, False),
         y_pred=y_pred,
         y_pred_is_text=text_cols.get(Y_PRED, False),
         y_score=y_score,
@@ -717,16 +722,24 @@ def _labels(values: np.ndarray, *, is_text: bool) -> np.ndarray:
 
 
 def _infer_task(frame: PredictionFrame) -> Task:
-    if frame.y_true_is_text:
+    # Without y_true (selection rates only) the decisions say what the task is.
+    field, values, is_text = (
+        (Y_TRUE, frame.y_true, frame.y_true_is_text)
+        if frame.y_true is not None
+        else (Y_PRED, frame.y_pred, frame.y_pred_is_text)
+    )
+    if values is None:  # y_score alone: a probability of the positive class
+        return "binary_classification"
+    if is_text:
         msg = (
             "holds text; set model.task to multiclass_classification for text labels "
             "(binary labels must be 0/1, regression targets numbers)"
         )
-        raise EvidenceError(msg, source=frame.source, field=Y_TRUE)
-    levels = np.unique(frame.y_true)
+        raise EvidenceError(msg, source=frame.source, field=field)
+    levels = np.unique(values)
     if set(levels.tolist()) <= {0, 1}:
         return "binary_classification"
-    integral = frame.y_true.dtype.kind in "iub" or bool(np.all(np.mod(levels, 1) == 0))
+    integral = values.dtype.kind in "iub" or bool(np.all(np.mod(levels, 1) == 0))
     if integral and len(levels) <= MAX_ONE_VS_REST_CLASSES and frame.y_score is None:
         return "multiclass_classification"
     return "regression"
@@ -837,7 +850,7 @@ def _range(rates: np.ndarray) -> np.ndarray:
 
 
 def group_fairness(
-    y_true: np.ndarray,
+    y_true: np.ndarray | None,
     selected: np.ndarray,
     groups: np.ndarray,
     *,
@@ -859,7 +872,12 @@ def group_fairness(
     (and, for TPR/FPR, within each group's positives and negatives), which for a 0/1 outcome is
     exactly a binomial draw per cell, so it costs nothing on a large file. (fairlearn's own
     ``n_boot`` took 16 s for 200 resamples of 2,000 rows.) The seed is fixed.
+
+    ``y_true`` and ``selected`` are 0/1 for "is the favourable outcome"; without ``y_true``
+    only selection rates are computed (TPR, FPR and equalized odds need the truth).
     """
+    if y_true is None:
+        return _selection_only(selected, groups, label=label, policy=policy)
     names, codes = np.unique(groups, return_inverse=True)
     k = len(names)
     y = y_true.astype(bool)
@@ -911,8 +929,40 @@ def group_fairness(
     return result
 
 
+def _selection_only(
+    selected: np.ndarray, groups: np.ndarray, *, label: str, policy: FairnessPolicy
+) -> ClassFairness:
+    """Selection rates per group and their ratio (with its bootstrap), from decisions alone."""
+    names, codes = np.unique(groups, return_inverse=True)
+    k = len(names)
+    n = np.bincount(codes, minlength=k)
+    sr = np.bincount(codes, weights=selected.astype(bool), minlength=k) / n
+    total = int(n.sum())
+    stats = [
+        GroupStats(
+            group=str(names[i]),
+            n=int(n[i]),
+            share=float(n[i] / total),
+            selection_rate=float(sr[i]),
+        )
+        for i in range(k)
+    ]
+    result = ClassFairness(
+        label=label,
+        groups=stats,
+        selection_rate_ratio=float(_ratio(sr)) if sr.max() > 0 else None,
+        equalized_odds_difference=None,
+    )
+    boot = policy.bootstrap_samples
+    if boot > 0 and n.min() < policy.bootstrap_below_rows and k >= 2 and sr.max() > 0:
+        rng = np.random.default_rng(BOOTSTRAP_SEED)
+        sr_b = rng.binomial(n, sr, size=(boot, k)) / n
+        result.ratio_ci = _interval(_ratio(sr_b), policy.confidence_level, boot)
+    return result
+
+
 def _regression_groups(
-    y_true: np.ndarray, y_pred: np.ndarray, groups: np.ndarray
+    y_true: np.ndarray | None, y_pred: np.ndarray, groups: np.ndarray
 ) -> list[GroupStats]:
     total = len(groups)
     out = []
@@ -924,7 +974,7 @@ def _regression_groups(
                 n=int(m.sum()),
                 share=float(m.sum() / total),
                 mean_prediction=float(y_pred[m].mean()),
-                mae=float(np.abs(y_true[m] - y_pred[m]).mean()),
+                mae=None if y_true is None else float(np.abs(y_true[m] - y_pred[m]).mean()),
             )
         )
     return out
@@ -947,7 +997,7 @@ class _Data:
     """Validated arrays of one task."""
 
     task: Task
-    y_true: np.ndarray
+    y_true: np.ndarray | None
     y_pred: np.ndarray | None
     y_score: np.ndarray | None
     pred_from_score: bool
@@ -956,8 +1006,12 @@ class _Data:
 def _validate(frame: PredictionFrame, task: Task) -> _Data:
     src = frame.source
     if task == "binary_classification":
-        y_true = _as_binary(frame.y_true, Y_TRUE, src, is_text=frame.y_true_is_text)
-        if len(np.unique(y_true)) < 2:
+        y_true = (
+            None
+            if frame.y_true is None
+            else _as_binary(frame.y_true, Y_TRUE, src, is_text=frame.y_true_is_text)
+        )
+        if y_true is not None and len(np.unique(y_true)) < 2:
             msg = f"holds one class only ({int(y_true[0])}); ROC AUC and rates need both 0 and 1"
             raise EvidenceError(msg, source=src, field=Y_TRUE)
         y_pred = (
@@ -977,8 +1031,10 @@ def _validate(frame: PredictionFrame, task: Task) -> _Data:
                 "which fits binary tasks only)"
             )
             raise EvidenceError(msg, source=src, field=Y_PRED)
-        y_true = _labels(frame.y_true, is_text=frame.y_true_is_text)
-        if len(np.unique(y_true)) < 2:
+        y_true = (
+            None if frame.y_true is None else _labels(frame.y_true, is_text=frame.y_true_is_text)
+        )
+        if y_true is not None and len(np.unique(y_true)) < 2:
             msg = f"holds one class only ({y_true[0]!r})"
             raise EvidenceError(msg, source=src, field=Y_TRUE)
         y_pred = _labels(frame.y_pred, is_text=frame.y_pred_is_text)
@@ -986,7 +1042,11 @@ def _validate(frame: PredictionFrame, task: Task) -> _Data:
     if frame.y_pred is None:
         msg = "regression predictions need a y_pred column with the predicted values"
         raise EvidenceError(msg, source=src, field=Y_PRED)
-    y_true = _numeric(frame.y_true, Y_TRUE, src, is_text=frame.y_true_is_text)
+    y_true = (
+        None
+        if frame.y_true is None
+        else _numeric(frame.y_true, Y_TRUE, src, is_text=frame.y_true_is_text)
+    )
     y_pred = _numeric(frame.y_pred, Y_PRED, src, is_text=frame.y_pred_is_text)
     return _Data(task, y_true, y_pred, None, False)
 
@@ -1000,6 +1060,8 @@ def _default_key_metric(data: _Data) -> str:
 
 
 def _subset(data: _Data, mask: np.ndarray, only: Sequence[str] | None = None) -> dict[str, float]:
+    if data.y_true is None:  # no labels: nothing to score
+        return {}
     return compute_metrics(
         data.task,
         data.y_true[mask],
@@ -1029,6 +1091,7 @@ def summarize_predictions(
     criteria: Sequence[str],
     performance: PerformancePolicy,
     fairness: FairnessPolicy,
+    favorable: str | int | None = None,
 ) -> PredictionsSummary:
     """Compute per-split metrics, calibration, slice metrics and group fairness.
 
@@ -1040,6 +1103,9 @@ def summarize_predictions(
         criteria: success-criterion metric names; the first one computable is the key metric.
         performance: calibration bins and slice settings.
         fairness: bootstrap settings.
+        favorable: ``responsible_ai.favorable_label``: the outcome whose rate is compared
+            across groups (default ``1`` for a binary task; every class one-vs-rest for
+            multiclass).
 
     Raises:
         EvidenceError: the labels or predictions do not fit the task.
@@ -1054,6 +1120,7 @@ def summarize_predictions(
         "split_rows": split_rows,
         "has_score": frame.y_score is not None,
         "has_pred": frame.y_pred is not None,
+        "has_labels": frame.y_true is not None,
         "absent_columns": frame.absent,
         "columns": frame.columns,
     }
@@ -1095,7 +1162,9 @@ def summarize_predictions(
         return summary
     mask = split_names == held
     summary.overall = splits[held].get(key)
-    if task == "binary_classification" and data.y_score is not None:
+    if data.y_true is None:
+        summary.note = "no y_true column: selection rates only, no metrics"
+    if task == "binary_classification" and data.y_score is not None and data.y_true is not None:
         ece, curve = expected_calibration_error(
             data.y_true[mask], data.y_score[mask], bins=performance.calibration_bins
         )
@@ -1113,13 +1182,13 @@ def summarize_predictions(
     }
     held_data = _Data(
         data.task,
-        data.y_true[mask],
+        None if data.y_true is None else data.y_true[mask],
         None if data.y_pred is None else data.y_pred[mask],
         None if data.y_score is None else data.y_score[mask],
         data.pred_from_score,
     )
     for col in dict.fromkeys([*slices, *sensitive]):
-        if col not in group_labels:
+        if col not in group_labels or data.y_true is None:
             continue
         labels, binned = group_labels[col]
         summary.slices[col] = _slice_column(
@@ -1129,7 +1198,9 @@ def summarize_predictions(
         if col not in group_labels:
             continue
         labels, binned = group_labels[col]
-        summary.fairness[col] = _attribute_fairness(col, held, labels, binned, held_data, fairness)
+        summary.fairness[col] = _attribute_fairness(
+            col, held, labels, binned, held_data, fairness, favorable
+        )
     return summary
 
 
@@ -1167,6 +1238,7 @@ def _attribute_fairness(
     binned: bool,
     data: _Data,
     policy: FairnessPolicy,
+    favorable: str | int | None,
 ) -> AttributeFairness:
     counts = _count_groups(labels)
     common = {
@@ -1187,7 +1259,16 @@ def _attribute_fairness(
         and len(counts) >= 2
     )
     if data.task == "binary_classification":
-        result = group_fairness(data.y_true, data.y_pred, labels, label="1", policy=policy)
+        # Selection is the favourable decision: recoding 1 = bad as 1 = good (and the
+        # favourable label with it) leaves every rate the same.
+        fav = binary_favorable(favorable)
+        result = group_fairness(
+            None if data.y_true is None else (data.y_true == fav).astype(np.int64),
+            (data.y_pred == fav).astype(np.int64),
+            labels,
+            label=str(fav),
+            policy=policy,
+        )
         return AttributeFairness(
             **common,
             kind="binary",
@@ -1195,13 +1276,17 @@ def _attribute_fairness(
             classes=[result],
             selection_from_score=data.pred_from_score,
             bootstrapped=bootstrapped,
+            favorable_label=str(fav),
         )
-    classes = sorted(set(data.y_true.tolist()) | set(data.y_pred.tolist()))
+    observed = set() if data.y_true is None else set(data.y_true.tolist())
+    classes = sorted(observed | set(data.y_pred.tolist()))
+    if favorable is not None:
+        classes = [c for c in classes if str(c) == str(favorable)] or [str(favorable)]
     if len(classes) > MAX_ONE_VS_REST_CLASSES:
         return AttributeFairness(**common, kind="too_many_classes", groups=counts)
     per_class = [
         group_fairness(
-            (data.y_true == c).astype(np.int64),
+            None if data.y_true is None else (data.y_true == c).astype(np.int64),
             (data.y_pred == c).astype(np.int64),
             labels,
             label=str(c),
@@ -1215,7 +1300,25 @@ def _attribute_fairness(
         groups=counts,
         classes=per_class,
         bootstrapped=bootstrapped,
+        favorable_label=None if favorable is None else str(favorable),
     )
+
+
+def binary_favorable(favorable: str | int | None) -> int:
+    """The favourable class of a binary task as 0 or 1 (default 1).
+
+    Raises:
+        EvidenceError: the dossier's favourable label is neither 0 nor 1.
+    """
+    if favorable is None:
+        return 1
+    text = str(favorable).strip().lower()
+    if text in ("1", "1.0", "true"):
+        return 1
+    if text in ("0", "0.0", "false"):
+        return 0
+    msg = f"a binary task's favourable label must be 0 or 1, got {favorable!r}"
+    raise EvidenceError(msg, source="dossier", field="responsible_ai.favorable_label")
 
 
 def summary_params(
@@ -1224,6 +1327,7 @@ def summary_params(
     sensitive: Sequence[str],
     slices: Sequence[str],
     criteria: Sequence[str],
+    favorable: str | int | None = None,
 ) -> str:
     """The cache parameters of a summary: everything besides the file and policy it reads."""
     return json.dumps(
@@ -1232,7 +1336,8 @@ def summary_params(
             "sensitive": list(sensitive),
             "slices": list(slices),
             "criteria": list(criteria),
-            "v": 1,
+            "favorable": None if favorable is None else str(favorable),
+            "v": 2,
         },
         sort_keys=True,
     )

@@ -227,9 +227,11 @@ def test_predictions_without_split_column(make_ctx: MakeCtx, tmp_path: Path) -> 
     )
 
 
-def test_broken_predictions_are_an_error_even_with_a_metrics_json(
+def test_broken_predictions_fall_back_to_the_metrics_json_but_never_pass(
     make_ctx: MakeCtx, tmp_path: Path
 ) -> None:
+    # SPEC section 3: fall back to the other source before giving up; a pass measured on the
+    # fallback alone is a warn (the declared predictions cannot be used and may disagree).
     (tmp_path / "predictions.csv").write_text("y_true,y_score\n0,0.2\n1,7\n")
     m = write_metrics(tmp_path, {"train": {"roc_auc": 0.9}, "validation": {"roc_auc": 0.85}})
     d = dossier([{"metric": "roc_auc", "threshold": 0.8}], metrics=m, predictions="predictions.csv")
@@ -237,7 +239,16 @@ def test_broken_predictions_are_an_error_even_with_a_metrics_json(
     ctx = make_ctx(d)
     for spec in (metrics_file.SUCCESS_CRITERIA_MET, metrics_file.OVERFIT, metrics_file.BASELINE):
         f = run_one(spec, ctx)
+        assert f.outcome is Outcome.WARN, (spec.id, f.message)
+        assert f.measured["source"] == "metrics file"
+        assert "Fallback:" in f.message and "y_score: 1 score(s) outside [0, 1]" in f.message
+    # Without the metrics JSON there is nothing to fall back to: the reason is the error.
+    ctx = make_ctx(dossier([{"metric": "roc_auc", "threshold": 0.8}], predictions="predictions.csv"))
+    for spec in (metrics_file.SUCCESS_CRITERIA_MET, metrics_file.OVERFIT):
+        f = run_one(spec, ctx)
         assert f.outcome is Outcome.ERROR and "y_score: 1 score(s) outside [0, 1]" in f.message
+        assert f.counts_as_fail
+    ctx = make_ctx(d)
     # CV stability and importance read the JSON only and are unaffected.
     assert run_one(metrics_file.IMPORTANCE, ctx).outcome is Outcome.WARN
 
