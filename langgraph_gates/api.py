@@ -10,7 +10,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from langgraph_gates.checkpoint import open_checkpointer
-from langgraph_gates.dossier import Dossier, check_paths, load_dossier, validate_dossier
+from langgraph_gates.dossier import (
+    Dossier,
+    check_paths,
+    load_dossier,
+    validate_dossier_unknown,
+)
 from langgraph_gates.evidence.secrets import redact_dossier_secrets, redact_text
 from langgraph_gates.evidence.store import EvidenceStore
 from langgraph_gates.graph import build_graph
@@ -18,6 +23,7 @@ from langgraph_gates.narrator import Narrator
 from langgraph_gates.nodes import RunContext
 from langgraph_gates.policy import Policy, load_policy, policy_from_mapping
 from langgraph_gates.report import ReviewReport, write_reports
+from langgraph_gates.state import UnknownName
 
 __all__ = ["ReviewResult", "prepare_input", "review"]
 
@@ -54,19 +60,25 @@ def prepare_input(
     base_dir: str | Path | None = None,
     as_of: str | None = None,
     allow_outside: bool = False,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Validate the inputs up front and return the graph's input mapping.
+
+    Fields the dossier format does not know are left out and listed under
+    ``unknown_fields`` (each gate reports its own); ``strict`` refuses them instead.
 
     Validating here (not only in the dispatcher) means a bad dossier or policy fails before a
     review is started or checkpointed.
 
     Raises:
-        DossierError: the dossier is invalid.
+        DossierError: the dossier is invalid (or, ``strict``, has unknown fields).
         PolicyError: the policy is invalid.
     """
     payload: dict[str, Any] = {"policy": _policy(policy).model_dump(mode="json")}
+    unknown: list[UnknownName] = []
     if isinstance(dossier, str | Path):
-        loaded = load_dossier(dossier, allow_outside=allow_outside)
+        loaded = load_dossier(dossier, allow_outside=allow_outside, strict=strict)
+        unknown = loaded.unknown
         payload |= {
             "dossier_path": str(dossier),
             "dossier": redact_dossier_secrets(loaded.dossier.model_dump(mode="json"))[0],
@@ -74,7 +86,9 @@ def prepare_input(
             "dossier_source": "file",
         }
     elif dossier is not None:
-        valid = validate_dossier(dict(dossier) if isinstance(dossier, Mapping) else dossier)
+        valid, unknown = validate_dossier_unknown(
+            dict(dossier) if isinstance(dossier, Mapping) else dossier, strict=strict
+        )
         folder = str(Path(base_dir or Path.cwd()).resolve())
         check_paths(valid, folder, source="dossier", allow_outside=allow_outside)
         payload |= {
@@ -90,6 +104,8 @@ def prepare_input(
             payload["base_dir"] = str(Path(base_dir or Path.cwd()).resolve())
     if as_of:
         payload["as_of"] = as_of
+    if unknown:
+        payload["unknown_fields"] = [u.model_dump(mode="json") for u in unknown]
     return payload
 
 
@@ -106,6 +122,7 @@ def review(
     base_dir: str | Path | None = None,
     as_of: str | None = None,
     allow_outside: bool = False,
+    strict: bool = False,
     cache_dir: str | Path | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> ReviewResult:
@@ -123,6 +140,8 @@ def review(
         base_dir: folder that relative paths of a mapping dossier resolve against.
         as_of: review date (ISO) for freshness checks; today by default.
         allow_outside: let dossier paths leave the dossier's folder.
+        strict: refuse a dossier with fields the format does not know (else each gate
+            reports its own as a warning).
         cache_dir: on-disk evidence cache (memory only when ``None``).
         on_progress: called with each progress event (``gate_completed`` ...).
 
@@ -138,7 +157,7 @@ def review(
         policy=policy,
         base_dir=base_dir,
         as_of=as_of,
-        allow_outside=allow_outside,
+        allow_outside=allow_outside, strict=strict,
     )
     thread = review_id or uuid.uuid4().hex[:12]
     payload["review_id"] = thread

@@ -1,7 +1,10 @@
 """The review dossier: what a team hands in for review, and how it is loaded.
 
-Every section is optional; what is missing becomes a finding, never a crash. Unknown keys are
-refused (a typo would otherwise silently drop evidence). Relative paths resolve against the
+Every section is optional; what is missing becomes a finding, never a crash. Unknown keys (a
+typo, or a team's own metadata) never stop a review: :func:`split_unknown` lists all of them at
+once with a did-you-mean suggestion, the owning gate reports them as a ``warn`` finding, and a
+check whose evidence was probably misnamed fails closed; ``strict=True`` (``--strict``) refuses
+such a dossier listing every unknown field. Relative paths resolve against the
 dossier's folder and may not leave it unless the caller allows it.
 """
 
@@ -9,15 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import typing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from langgraph_gates._names import closest
 from langgraph_gates._structured import load_structured_file
 from langgraph_gates.errors import DossierError
-from langgraph_gates.state import GateId
+from langgraph_gates.state import GateId, UnknownName
 
 __all__ = [
     "Baseline",
@@ -39,7 +44,9 @@ __all__ = [
     "TaskType",
     "load_dossier",
     "resolve_evidence_path",
+    "split_unknown",
     "validate_dossier",
+    "validate_dossier_unknown",
 ]
 
 MAX_DOSSIER_BYTES = 5_000_000
@@ -66,11 +73,21 @@ class ModelInfo(_Section):
     """What the model is."""
 
     name: str | None = None
-    version: str | None = None
+    version: str | None = Field(
+        default=None, description="The model's version; a YAML number such as 2.3 is kept as text."
+    )
     task: TaskType | None = None
     use_case: str | None = None
     description: str | None = None
     algorithms: list[str] = Field(default_factory=list, description="Candidate algorithms.")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: Any) -> Any:
+        # YAML reads `version: 2.3` as a float; a version is a label, so keep what was written.
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        return value
 
 
 class KPI(_Section):
@@ -260,6 +277,83 @@ class LoadedDossier(BaseModel):
     dossier: Dossier
     base_dir: str
     source: str
+    unknown: list[UnknownName] = Field(
+        default_factory=list, description="Fields the format does not know (left out)."
+    )
+
+
+_SECTION_GATE: dict[str, GateId] = {
+    "data": "data_readiness",
+    "features": "feature_engineering",
+    "performance": "model_performance",
+    "responsible_ai": "responsible_ai",
+    "security": "security_robustness",
+    "deployment": "deployment_monitoring",
+}
+
+
+def _model_of(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The model class inside an annotation (``X``, ``X | None``, ``list[X]``) and whether it is
+    a list of them."""
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if origin is list and args:
+        inner, _ = _model_of(args[0])
+        return inner, True
+    if args:  # a union: the first model among its members
+        for arg in args:
+            inner, is_list = _model_of(arg)
+            if inner is not None:
+                return inner, is_list
+        return None, False
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    return None, False
+
+
+def _walk(
+    model: type[BaseModel], data: dict[str, Any], prefix: str, out: list[UnknownName]
+) -> dict[str, Any]:
+    """``data`` without the keys ``model`` does not know (recorded in ``out``)."""
+    kept: dict[str, Any] = {}
+    fields = model.model_fields
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        section = path.split(".", 1)[0].split("[", 1)[0]
+        gate = _SECTION_GATE.get(section, "problem_framing")
+        if not isinstance(key, str) or key not in fields:
+            meant = closest(str(key), fields) if isinstance(key, str) else None
+            out.append(
+                UnknownName(
+                    path=path,
+                    suggestion=f"{prefix}{meant}" if meant else None,
+                    gate=gate,
+                    meant_is_absent=meant is not None and meant not in data,
+                )
+            )
+            continue
+        inner, is_list = _model_of(fields[key].annotation)
+        if inner is not None and is_list and isinstance(value, list):
+            value = [
+                _walk(inner, item, f"{path}[{i}].", out) if isinstance(item, dict) else item
+                for i, item in enumerate(value)
+            ]
+        elif inner is not None and isinstance(value, dict):
+            value = _walk(inner, value, f"{path}.", out)
+        kept[key] = value
+    return kept
+
+
+def split_unknown(data: dict[str, Any]) -> tuple[dict[str, Any], list[UnknownName]]:
+    """The dossier mapping without unknown fields, and every unknown field with a suggestion."""
+    unknown: list[UnknownName] = []
+    return _walk(Dossier, data, "", unknown), unknown
+
+
+def _refuse_unknown(unknown: list[UnknownName], source: str) -> None:
+    shown = "; ".join(u.describe() for u in unknown)
+    msg = f"{len(unknown)} unknown field(s): {shown} (`gates schema` lists the fields)"
+    raise DossierError(msg, source=source)
 
 
 def _field_of(exc: ValidationError) -> tuple[str, str]:
@@ -281,20 +375,35 @@ def _field_of(exc: ValidationError) -> tuple[str, str]:
 
 
 def validate_dossier(data: Any, *, source: str = "dossier") -> Dossier:
-    """Validate a mapping as a dossier.
+    """Validate a mapping as a dossier, leaving out fields the format does not know.
 
     Raises:
         DossierError: not a mapping, or a field of the wrong type or value.
     """
+    return validate_dossier_unknown(data, source=source)[0]
+
+
+def validate_dossier_unknown(
+    data: Any, *, source: str = "dossier", strict: bool = False
+) -> tuple[Dossier, list[UnknownName]]:
+    """Validate a mapping as a dossier; return it with the fields the format does not know.
+
+    Raises:
+        DossierError: not a mapping, a field of the wrong type or value, or (``strict``) any
+            unknown field, all of them listed in one message.
+    """
     if data is None:
         raise DossierError("the dossier is empty", source=source)
     if isinstance(data, Dossier):
-        return data
+        return data, []
     if not isinstance(data, dict):
         msg = f"a dossier must be a mapping of sections, got {type(data).__name__}"
         raise DossierError(msg, source=source)
+    known, unknown = split_unknown(data)
+    if unknown and strict:
+        _refuse_unknown(unknown, source)
     try:
-        return Dossier.model_validate(data)
+        return Dossier.model_validate(known), unknown
     except ValidationError as exc:
         field, msg = _field_of(exc)
         raise DossierError(msg, source=source, field=field) from None
@@ -343,16 +452,19 @@ def check_paths(
             raise DossierError(exc.message, source=source, field=field) from None
 
 
-def load_dossier(path: str | Path, *, allow_outside: bool = False) -> LoadedDossier:
+def load_dossier(
+    path: str | Path, *, allow_outside: bool = False, strict: bool = False
+) -> LoadedDossier:
     """Load, validate and path-check a YAML or JSON dossier file.
 
     Raises:
-        DossierError: unreadable, not YAML/JSON, invalid, or a path that leaves its folder.
+        DossierError: unreadable, not YAML/JSON, invalid, a path that leaves its folder, or
+            (``strict``) a field the format does not know.
     """
     p = Path(path)
     source = str(p)
     data = load_structured_file(p, max_bytes=MAX_DOSSIER_BYTES, error=DossierError, kind="dossier")
-    dossier = validate_dossier(data, source=source)
+    dossier, unknown = validate_dossier_unknown(data, source=source, strict=strict)
     base_dir = str(p.resolve().parent)
     check_paths(dossier, base_dir, source=source, allow_outside=allow_outside)
-    return LoadedDossier(dossier=dossier, base_dir=base_dir, source=source)
+    return LoadedDossier(dossier=dossier, base_dir=base_dir, source=source, unknown=unknown)

@@ -20,7 +20,13 @@ from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
 
 from langgraph_gates.checks.base import CheckContext, run_check
-from langgraph_gates.dossier import Dossier, check_paths, load_dossier, validate_dossier
+from langgraph_gates.dossier import (
+    Dossier,
+    check_paths,
+    load_dossier,
+    validate_dossier,
+    validate_dossier_unknown,
+)
 from langgraph_gates.errors import DossierError
 from langgraph_gates.evidence.secrets import redact_dossier_secrets, redact_text
 from langgraph_gates.evidence.store import EvidenceStore
@@ -47,6 +53,7 @@ from langgraph_gates.state import (
     Severity,
     Status,
     TokenUsage,
+    UnknownName,
 )
 
 __all__ = ["RunContext", "dispatcher", "formatter", "make_gate_node"]
@@ -112,8 +119,11 @@ def dispatcher(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, An
     notes: list[str] = []
     # Secrets in the input must not reach the model, the checkpoints or the reports.
     text = redact_text(state.text)[0] if state.text else state.text
+    unknown: list[UnknownName] = []
     if state.dossier is not None:
-        dossier = validate_dossier(state.dossier, source=state.dossier_path or "dossier")
+        dossier, unknown = validate_dossier_unknown(
+            state.dossier, source=state.dossier_path or "dossier"
+        )
         base_dir = state.base_dir or str(Path.cwd())
         check_paths(
             dossier,
@@ -125,6 +135,7 @@ def dispatcher(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, An
     elif state.dossier_path:
         loaded = load_dossier(state.dossier_path, allow_outside=rc.allow_outside)
         dossier, base_dir, source = loaded.dossier, loaded.base_dir, "file"
+        unknown = loaded.unknown
     elif text and text.strip():
         dossier, source = _from_text(text, rc.narrator, notes)
         base_dir = state.base_dir or str(Path.cwd())
@@ -145,6 +156,10 @@ def dispatcher(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, An
         "as_of": as_of,
         "dossier_source": source,
         "notes": notes,
+        # A re-dispatched dossier was stripped already: keep what the first dispatch found.
+        "unknown_fields": [
+            u.model_dump(mode="json") for u in (unknown or state.unknown_fields)
+        ],
     }
 
 
@@ -217,6 +232,7 @@ def make_gate_node(spec: GateSpec) -> Callable[[ReviewState, Runtime[RunContext]
             prior=earlier,
             evidence=_store(rc, policy),
             allow_outside=rc.allow_outside,
+            unknown=tuple(state.unknown_fields),
         )
         owner = dossier.owners.get(spec.id) or spec.default_owner
         findings = [f for check in spec.checks for f in run_check(check, ctx, owner=owner)]

@@ -31,6 +31,7 @@ __all__ = [
     "Status",
     "Threshold",
     "TokenUsage",
+    "UnknownName",
     "worse_status",
 ]
 
@@ -185,6 +186,28 @@ class Finding(BaseModel):
     def fails_gate(self) -> bool:
         """Whether the finding fails its gate: a fail, or a gap that counts as one."""
         return self.outcome is Outcome.FAIL or self.counts_as_fail
+
+
+class UnknownName(BaseModel):
+    """A name in the dossier or the metrics file that the format does not know."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str = Field(description="Where it is, e.g. 'data.servng' or 'validaton.roc_auc'.")
+    source: str = Field(default="dossier", description="'dossier' or the metrics file's name.")
+    suggestion: str | None = Field(
+        default=None, description="The known name it most likely meant, e.g. 'data.serving'."
+    )
+    gate: GateId = Field(description="The gate that owns the section it is in.")
+    meant_is_absent: bool = Field(
+        default=False,
+        description="The suggested name is not given either: evidence was probably misnamed.",
+    )
+
+    def describe(self) -> str:
+        """``data.servng (did you mean data.serving?)``."""
+        hint = f" (did you mean {self.suggestion}?)" if self.suggestion else ""
+        return f"{self.path}{hint}"
 
 
 class TokenUsage(BaseModel):
@@ -366,6 +389,11 @@ class ReviewInput(BaseModel):
         default=None,
         description="Leave empty: set by Python callers that loaded the dossier themselves.",
     )
+    unknown_fields: list[UnknownName] | None = Field(
+        default=None,
+        description="Leave empty: set by Python callers that loaded the dossier themselves "
+        "(the fields it had that the format does not know).",
+    )
 
 
 class ReviewState(BaseModel):
@@ -401,3 +429,7 @@ class ReviewState(BaseModel):
         default=None, description="Set by the formatter (nodes write it as plain JSON)."
     )
     notes: Annotated[list[str], append_unique] = Field(default_factory=list)
+    unknown_fields: list[UnknownName] = Field(
+        default_factory=list,
+        description="Dossier fields the format does not know (set by the dispatcher).",
+    )

@@ -237,6 +237,7 @@ ARTIFACT_UNSAFE = CheckSpec(
     fail_severity=Severity.HIGH,
     reads=("security",),
     needs='security.artifact, a readable model file',
+    evidence_fields=('security.artifact',),
 )
 
 ARTIFACT_INTEGRITY = CheckSpec(
@@ -248,4 +249,5 @@ ARTIFACT_INTEGRITY = CheckSpec(
     fail_severity=Severity.HIGH,
     reads=("security",),
     needs='security.artifact and security.artifact_sha256',
+    evidence_fields=('security.artifact', 'security.artifact_sha256'),
 )

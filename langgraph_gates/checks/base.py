@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +28,7 @@ from langgraph_gates.state import (
     Outcome,
     Severity,
     Threshold,
+    UnknownName,
 )
 
 if TYPE_CHECKING:
@@ -110,6 +111,7 @@ class CheckContext:
     prior: Mapping[str, GateResult]
     evidence: EvidenceStore
     allow_outside: bool = False
+    unknown: Sequence[UnknownName] = ()
 
     def path(self, field_name: str, value: str) -> Path:
         """Resolve a dossier path (refusing one that leaves the dossier's folder).
@@ -244,4 +246,35 @@ def run_check(spec: CheckSpec, ctx: CheckContext, *, owner: str) -> list[Finding
         reason = " ".join(str(exc).split())[:300] or type(exc).__name__
         result = error(f"the check could not be computed: {type(exc).__name__}: {reason}")
     verdicts = [result] if isinstance(result, Verdict) else list(result)
-    return [_to_finding(spec, v, ctx, owner) for v in verdicts]
+    return [_to_finding(spec, _misnamed(spec, v, ctx), ctx, owner) for v in verdicts]
+
+
+def _misnamed(spec: CheckSpec, verdict: Verdict, ctx: CheckContext) -> Verdict:
+    """A gap whose evidence was probably given under a misspelt name is an ``error``.
+
+    ``data.servng: x.csv`` leaves ``data.serving`` unset, so the drift check would say
+    ``missing``: a typo would read better than the evidence it hid (SPEC section 3).
+    """
+    if verdict.outcome not in (Outcome.MISSING, Outcome.PASS, Outcome.WARN):
+        return verdict
+    hits = [
+        u
+        for u in ctx.unknown
+        if u.meant_is_absent
+        and u.suggestion
+        and any(
+            u.suggestion == f or u.suggestion.startswith((f + ".", f + "["))
+            or f.startswith(u.suggestion + ".")
+            for f in spec.evidence_fields
+        )
+    ]
+    if not hits:  # a pass or warn judged without the misnamed field is no better evidence
+        return verdict
+    names = "; ".join(u.describe() for u in hits)
+    return replace(
+        verdict,
+        outcome=Outcome.ERROR,
+        message=f"{verdict.message} The dossier names this evidence under an unknown field: "
+        f"{names}.",
+        mitigation=f"Rename {names.split(' (')[0]} to the field it meant, then review again.",
+    )

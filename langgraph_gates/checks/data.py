@@ -751,6 +751,7 @@ VOLUME = CheckSpec(
     reads=_READS,
     fail_level=band_fails(lambda p: p.data.volume_per_class),
     needs='data.train and data.label, a column of it',
+    evidence_fields=('data.train', 'data.label'),
 )
 BALANCE = CheckSpec(
     "DR.BALANCE",
@@ -763,6 +764,7 @@ BALANCE = CheckSpec(
     reads=_READS,
     fail_level=band_fails(lambda p: p.data.minority_fraction),
     needs='data.train and data.label, a column of it',
+    evidence_fields=('data.train', 'data.label'),
 )
 MISSINGNESS = CheckSpec(
     "DR.MISSINGNESS",
@@ -774,6 +776,7 @@ MISSINGNESS = CheckSpec(
     reads=_READS,
     fail_level=band_fails(lambda p: p.data.missing_fraction),
     needs='data.train (and features.key)',
+    evidence_fields=('data.train', 'features.key'),
 )
 FRESHNESS = CheckSpec(
     "DR.FRESHNESS",
@@ -785,6 +788,7 @@ FRESHNESS = CheckSpec(
     reads=_READS,
     fail_level=band_fails(lambda p: p.data.freshness_days),
     needs='data.timestamp, a column of data.train',
+    evidence_fields=('data.train', 'data.timestamp'),
 )
 SCHEMA = CheckSpec(
     "DR.SCHEMA",
@@ -795,6 +799,7 @@ SCHEMA = CheckSpec(
     "same type; add a schema contract test to the pipeline.",
     reads=_READS,
     needs='data.train and data.serving with the same feature columns',
+    evidence_fields=('data.train', 'data.serving'),
 )
 DRIFT = CheckSpec(
     "DR.DRIFT",
@@ -806,6 +811,7 @@ DRIFT = CheckSpec(
     reads=_READS,
     fail_level=band_fails(lambda p: p.data.psi),
     needs='data.train and data.serving',
+    evidence_fields=('data.train', 'data.serving'),
 )
 DUPLICATES = CheckSpec(
     "DR.DUPLICATES",
@@ -818,4 +824,5 @@ DUPLICATES = CheckSpec(
     reads=_READS,
     fail_level=band_fails(lambda p: p.data.duplicate_fraction),
     needs='data.train',
+    evidence_fields=('data.train',),
 )

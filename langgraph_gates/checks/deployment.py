@@ -177,6 +177,7 @@ ROLLOUT = CheckSpec(
     mitigation="Roll out in stages (canary 5% -> 25% -> 50% -> 100%) with gates.",
     reads=_READS,
     needs='deployment.rollout with a strategy and stages',
+    evidence_fields=('deployment.rollout',),
 )
 ROLLBACK = CheckSpec(
     "DEP.ROLLBACK",
@@ -186,6 +187,7 @@ ROLLBACK = CheckSpec(
     mitigation="Write and rehearse a rollback to the previous model version.",
     reads=_READS,
     needs='deployment.rollback_plan',
+    evidence_fields=('deployment.rollback_plan',),
 )
 MONITORING = CheckSpec(
     "DEP.MONITORING",
@@ -195,6 +197,7 @@ MONITORING = CheckSpec(
     mitigation="Monitor latency, data drift (PSI) and model quality in production.",
     reads=_READS,
     needs='deployment.monitoring',
+    evidence_fields=('deployment.monitoring',),
 )
 ALERTS_SLO = CheckSpec(
     "DEP.ALERTS_SLO",
@@ -215,6 +218,7 @@ RETRAINING = CheckSpec(
     mitigation="Define when the model is retrained (drift or quality thresholds).",
     reads=_READS,
     needs='deployment.retraining_trigger or drift monitoring',
+    evidence_fields=('deployment.retraining_trigger', 'deployment.monitoring'),
 )
 ONCALL = CheckSpec(
     "DEP.ONCALL",
@@ -224,6 +228,7 @@ ONCALL = CheckSpec(
     mitigation="Name an on-call rotation that owns the model in production.",
     reads=_READS,
     needs='deployment.on_call',
+    evidence_fields=('deployment.on_call',),
 )
 POST_LAUNCH = CheckSpec(
     "DEP.POST_LAUNCH",

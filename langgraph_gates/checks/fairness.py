@@ -409,6 +409,7 @@ DISPARATE_IMPACT = CheckSpec(
     reads=_READS,
     fail_level=band_fails(lambda p: p.fairness.selection_rate_ratio),
     needs="performance.predictions with y_pred (or y_score) and each sensitive attribute's column",
+    evidence_fields=('data.sensitive_attributes', 'performance.predictions', 'responsible_ai.favorable_label'),
 )
 EQUALIZED_ODDS = CheckSpec(
     "RAI.EQUALIZED_ODDS",
@@ -420,6 +421,7 @@ EQUALIZED_ODDS = CheckSpec(
     reads=_READS,
     fail_level=band_fails(lambda p: p.fairness.equalized_odds_difference),
     needs="performance.predictions with y_true, y_pred (or y_score) and each sensitive attribute's column",
+    evidence_fields=('data.sensitive_attributes', 'performance.predictions', 'responsible_ai.favorable_label'),
 )
 GROUP_COVERAGE = CheckSpec(
     "RAI.GROUP_COVERAGE",

@@ -106,6 +106,7 @@ OBJECTIVE = CheckSpec(
     mitigation="Write the business objective in one sentence: who benefits, what changes, by when.",
     reads=_READS,
     needs='problem.objective',
+    evidence_fields=('problem.objective',),
 )
 KPIS = CheckSpec(
     "PF.KPIS",
@@ -115,6 +116,7 @@ KPIS = CheckSpec(
     mitigation="Name the KPIs the model should move, each with a numeric baseline and target.",
     reads=_READS,
     needs='problem.kpis with baseline and target',
+    evidence_fields=('problem.kpis',),
 )
 SUCCESS_CRITERIA = CheckSpec(
     "PF.SUCCESS_CRITERIA",
@@ -124,6 +126,7 @@ SUCCESS_CRITERIA = CheckSpec(
     mitigation="Define acceptance thresholds on model metrics (e.g. roc_auc >= 0.80 on test).",
     reads=_READS,
     needs='problem.success_criteria with metric and threshold',
+    evidence_fields=('problem.success_criteria',),
 )
 SCOPE = CheckSpec(
     "PF.SCOPE",

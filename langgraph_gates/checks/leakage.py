@@ -532,6 +532,7 @@ TARGET_LEAKAGE = CheckSpec(
     reads=_READS,
     fail_level=band_fails(lambda p: p.features.single_feature_auc),
     needs='data.train with data.label',
+    evidence_fields=('data.train', 'data.label', 'data.validation'),
 )
 TEMPORAL_LEAKAGE = CheckSpec(
     "FE.TEMPORAL_LEAKAGE",
@@ -541,6 +542,7 @@ TEMPORAL_LEAKAGE = CheckSpec(
     mitigation="Split by time: every training row must precede every validation row.",
     reads=(*_READS, "performance"),
     needs='data.timestamp in data.train and data.validation',
+    evidence_fields=('data.train', 'data.validation', 'data.timestamp', 'performance.validation_strategy'),
 )
 SPLIT_OVERLAP = CheckSpec(
     "FE.SPLIT_OVERLAP",
@@ -552,6 +554,7 @@ SPLIT_OVERLAP = CheckSpec(
     reads=_READS,
     fail_level=band_fails(lambda p: p.features.split_overlap),
     needs='data.train and data.validation',
+    evidence_fields=('data.train', 'data.validation'),
 )
 MISSINGNESS_STRATEGY = CheckSpec(
     "FE.MISSINGNESS_STRATEGY",

@@ -88,6 +88,7 @@ class SplitMetrics:
     splits: Mapping[str, Mapping[str, float]]
     held_out: tuple[str, ...]
     fallback_note: str = ""
+    misnamed: tuple[str, ...] = ()
 
     def metric(self, split: str, name: str) -> float | None:
         """A metric on a split (``name`` in any alias spelling), if reported."""
@@ -150,7 +151,11 @@ def split_metrics(ctx: CheckContext) -> list[SplitMetrics]:
         file = ctx.dossier.performance.metrics or "performance.metrics"
         note = "; ".join(f"cannot use {p.one_line()}" for p in problems)
         splits = _canonical(metrics.splits)
-        out.append(SplitMetrics("metrics file", file, splits, ("test", "validation"), note))
+        misnamed = tuple(u.describe() for u in metrics.misnamed)
+        if misnamed:
+            note = "; ".join([*filter(None, [note]), f"{file} misnames {', '.join(misnamed)}"])
+        held = ("test", "validation")
+        out.append(SplitMetrics("metrics file", file, splits, held, note, misnamed))
     if not out and problems:
         raise problems[0]
     return out
@@ -163,8 +168,14 @@ def _noted(message: str, sources: list[SplitMetrics]) -> str:
 
 
 def _capped(outcome: Outcome, sources: list[SplitMetrics]) -> Outcome:
-    """A pass measured on a fallback source is a warn: the declared first source is unusable,
-    and the two files may disagree, so the fallback alone never reads better than a warn."""
+    """Fail closed on doubtful sources (SPEC section 3).
+
+    A metrics file that misnames a split or metric (``validaton``, ``roc_acu``) may have been
+    judged on another one: anything but a fail is an ``error``. A pass measured on a fallback
+    source is a ``warn``: the declared first source is unusable, and the two may disagree.
+    """
+    if outcome is not Outcome.FAIL and any(s.misnamed for s in sources):
+        return Outcome.ERROR
     if outcome is Outcome.PASS and any(s.fallback_note for s in sources):
         return Outcome.WARN
     return outcome
@@ -250,7 +261,8 @@ def check_success_criteria_met(ctx: CheckContext) -> Verdict:
         )
     if unreported:
         names = " or ".join(s.source for s in sources)
-        return missing(
+        return judged(
+            _capped(Outcome.MISSING, sources),
             _noted(
                 f"Metric(s) {', '.join(unreported)} named in the success criteria cannot be "
                 f"found on a held-out split of the {names}.",
@@ -314,7 +326,8 @@ def check_overfit(ctx: CheckContext) -> Verdict:
         what = f"The success-criterion metric ({', '.join(criteria)}) is" if criteria else (
             "No metric is"
         )
-        return missing(
+        return judged(
+            _capped(Outcome.MISSING, sources),
             _noted(
                 f"{what} not reported on both train and a held-out split (splits found: "
                 f"{shown}).",
@@ -510,6 +523,7 @@ SUCCESS_CRITERIA_MET = CheckSpec(
     mitigation="Improve the model or revisit the criteria with the business owner before launch.",
     reads=_READS,
     needs='problem.success_criteria and their metrics on a held-out split in performance.predictions or performance.metrics',
+    evidence_fields=('problem.success_criteria', 'performance.predictions', 'performance.metrics'),
 )
 OVERFIT = CheckSpec(
     "MP.OVERFIT",
@@ -520,6 +534,7 @@ OVERFIT = CheckSpec(
     reads=_READS,
     fail_level=band_fails(lambda p: p.performance.overfit_relative_gap),
     needs='the key metric on train and validation/test in performance.predictions or performance.metrics',
+    evidence_fields=('performance.predictions', 'performance.metrics'),
 )
 VALIDATION_STRATEGY = CheckSpec(
     "MP.VALIDATION_STRATEGY",
@@ -542,6 +557,7 @@ CV_STABILITY = CheckSpec(
     reads=_READS,
     fail_level=band_fails(lambda p: p.performance.cv_std),
     needs='cv scores in performance.metrics',
+    evidence_fields=('performance.metrics',),
 )
 BASELINE = CheckSpec(
     "MP.BASELINE",
@@ -551,6 +567,7 @@ BASELINE = CheckSpec(
     mitigation="State a simple baseline (heuristic or last model) and show the lift over it.",
     reads=_READS,
     needs='performance.baseline and its metric on a held-out split',
+    evidence_fields=('performance.baseline', 'performance.predictions', 'performance.metrics'),
 )
 IMPORTANCE = CheckSpec(
     "FE.IMPORTANCE",

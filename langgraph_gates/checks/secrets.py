@@ -166,4 +166,5 @@ SECRETS = CheckSpec(
         "deployment",
     ),
     needs='security.scan_paths: the code and config folders',
+    evidence_fields=('security.scan_paths',),
 )

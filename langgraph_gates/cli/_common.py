@@ -16,7 +16,7 @@ from rich.table import Table
 from langgraph_gates.errors import GatesError
 from langgraph_gates.gates import GATES
 from langgraph_gates.report import ReviewReport
-from langgraph_gates.state import Recommendation, Status
+from langgraph_gates.state import Recommendation, Status, UnknownName
 
 __all__ = [
     "EXIT_FAIL_ON",
@@ -145,3 +145,16 @@ def print_outcome(report: ReviewReport, files: dict[str, Any] | None = None) -> 
     console.print(f"⏱️ Elapsed Time: {report.elapsed_s:.2f} seconds")
     for fmt, path in (files or {}).items():
         console.print(f"  {fmt:4} report: {path}", soft_wrap=True)
+
+
+def warn_unknown(unknown: list[dict[str, Any]]) -> None:
+    """Say on stderr, all at once, which dossier fields the format does not know."""
+    if not unknown:
+        return
+    names = [UnknownName.model_validate(u).describe() for u in unknown]
+    err_console.print(
+        f"warning: {len(names)} unknown dossier field(s), left out of the review: "
+        + escape("; ".join(names))
+        + " (each gate reports its own; --strict refuses them)",
+        markup=False,
+    )

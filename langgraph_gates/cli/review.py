@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from langgraph_gates.api import prepare_input
 from langgraph_gates.checkpoint import DEFAULT_DB, open_checkpointer
-from langgraph_gates.cli._common import console, handle_errors
+from langgraph_gates.cli._common import console, handle_errors, warn_unknown
 from langgraph_gates.cli._run import FAIL_ON_LEVELS, finish, parse_formats, stream_review
 from langgraph_gates.errors import ConfigError
 from langgraph_gates.evidence.store import EvidenceStore
@@ -139,6 +139,10 @@ def review_command(
         bool, typer.Option("--allow-outside", help="Let dossier paths leave the dossier's folder.")
     ] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = True,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Refuse a dossier with fields the format does not know."),
+    ] = False,
 ) -> None:
     """Review a model for production readiness through the seven gates."""
     with handle_errors():
@@ -164,8 +168,14 @@ def review_command(
                 raise ConfigError(f"not a date: {as_of!r}", field="--as-of") from None
         loaded_policy = load_policy(policy)
         payload = prepare_input(
-            dossier, text=text, policy=loaded_policy, as_of=as_of, allow_outside=allow_outside
+            dossier,
+            text=text,
+            policy=loaded_policy,
+            as_of=as_of,
+            allow_outside=allow_outside,
+            strict=strict,
         )
+        warn_unknown(payload.get("unknown_fields") or [])
         thread = review_id or uuid.uuid4().hex[:12]
         payload["review_id"] = thread
         context = build_context(

@@ -8,7 +8,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from langgraph_gates._names import closest
 from langgraph_gates.errors import EvidenceError
+from langgraph_gates.evidence.predictions import KNOWN_METRICS, canonical_metric
+from langgraph_gates.state import UnknownName
 
 __all__ = ["MetricsFile", "read_metrics"]
 
@@ -22,6 +25,16 @@ class MetricsFile(BaseModel):
     splits: dict[str, dict[str, float]] = Field(default_factory=dict)
     cv: dict[str, list[float]] = Field(default_factory=dict)
     feature_importance: dict[str, float] = Field(default_factory=dict)
+    unknown: list[UnknownName] = Field(
+        default_factory=list,
+        description="Top-level keys the format does not know, and metric names close to a "
+        "known metric but not one (likely typos, e.g. roc_acu); both left out.",
+    )
+
+    @property
+    def misnamed(self) -> list[UnknownName]:
+        """Unknown names whose likely meaning is absent from the file: evidence misnamed."""
+        return [u for u in self.unknown if u.meant_is_absent]
 
     def metric(self, split: str, name: str) -> float | None:
         """The value of a metric on a split, if reported."""
@@ -62,6 +75,7 @@ def read_metrics(path: Path, *, display: str) -> MetricsFile:
         raise EvidenceError("JSON nests too deeply", source=display) from None
     if not isinstance(raw, dict):
         raise EvidenceError("metrics file must hold a JSON object", source=display)
+    unknown = _unknown_keys(raw, display)
     splits: dict[str, dict[str, float]] = {}
     for split in SPLITS:
         values = raw.get(split)
@@ -86,4 +100,46 @@ def read_metrics(path: Path, *, display: str) -> MetricsFile:
             field="feature_importance",
         )
     fi = {str(k): _number(v, f"feature_importance.{k}", display) for k, v in raw_fi.items()}
-    return MetricsFile(splits=splits, cv=cv, feature_importance=fi)
+    return MetricsFile(splits=splits, cv=cv, feature_importance=fi, unknown=unknown)
+
+
+_TOP_LEVEL = (*SPLITS, "cv", "feature_importance")
+
+
+def _unknown_keys(raw: dict[str, object], display: str) -> list[UnknownName]:
+    """Unknown top-level keys, and metric names that look like a known metric misspelt.
+
+    A team's own metric (``revenue_lift``) is not close to a known one and is kept quietly;
+    ``roc_acu`` is, and is reported (the checks would otherwise judge another metric).
+    """
+    out: list[UnknownName] = []
+    for key in raw:
+        if key in _TOP_LEVEL:
+            continue
+        meant = closest(str(key), _TOP_LEVEL)
+        out.append(_name(str(key), meant, meant is not None and meant not in raw, display))
+    for section in (*SPLITS, "cv"):
+        values = raw.get(section)
+        if not isinstance(values, dict):
+            continue
+        present = {canonical_metric(str(k)) for k in values}
+        for key in values:
+            name = canonical_metric(str(key))
+            if name in KNOWN_METRICS:
+                continue
+            meant = closest(name, KNOWN_METRICS)
+            if meant is not None:
+                out.append(
+                    _name(f"{section}.{key}", f"{section}.{meant}", meant not in present, display)
+                )
+    return out
+
+
+def _name(path: str, meant: str | None, absent: bool, display: str) -> UnknownName:
+    return UnknownName(
+        path=path,
+        source=display,
+        suggestion=meant,
+        gate="model_performance",
+        meant_is_absent=absent,
+    )

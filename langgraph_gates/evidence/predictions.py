@@ -190,6 +190,30 @@ _BOUNDED = frozenset(
 )
 
 
+# Every metric name the checks know, canonical: a metrics-file key close to one of these but
+# not one of them is most likely a typo (roc_acu).
+KNOWN_METRICS = frozenset(
+    {
+        *_ALIASES.values(),
+        *_BOUNDED,
+        "mse",
+        "rmse",
+        "mae",
+        "r2",
+        "mape",
+        "log_loss",
+        "brier",
+        "ndcg",
+        "map",
+        "mrr",
+        "wer",
+        "cer",
+        "bleu",
+        "rouge",
+    }
+)
+
+
 def canonical_metric(name: str) -> str:
     """The canonical name of a metric: lower case, ``_`` separated, common aliases folded.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langgraph_gates.checks import data, documentation
 from langgraph_gates.checks.base import CheckContext
+from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, listing, not_provided, section
 from langgraph_gates.gates.spec import GateSpec
 from langgraph_gates.state import Finding
@@ -92,6 +93,7 @@ SPEC = GateSpec(
         documentation.LABEL_QC,
         data.SCHEMA,
         data.DRIFT,
+        UNKNOWN_FIELDS["data_readiness"],
     ),
     write_sections=write_sections,
     extra_reads=("data", "features"),

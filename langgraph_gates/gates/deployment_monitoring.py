@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langgraph_gates.checks import deployment
 from langgraph_gates.checks.base import CheckContext
+from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
 from langgraph_gates.gates.spec import GateSpec
 from langgraph_gates.state import Finding
@@ -60,6 +61,7 @@ SPEC = GateSpec(
         deployment.RETRAINING,
         deployment.ONCALL,
         deployment.POST_LAUNCH,
+        UNKNOWN_FIELDS["deployment_monitoring"],
     ),
     write_sections=write_sections,
     extra_reads=("deployment",),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langgraph_gates.checks import documentation, leakage, metrics_file
 from langgraph_gates.checks.base import CheckContext
+from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
 from langgraph_gates.gates.spec import GateSpec
 from langgraph_gates.state import Finding
@@ -61,6 +62,7 @@ SPEC = GateSpec(
         leakage.SPLIT_OVERLAP,
         leakage.MISSINGNESS_STRATEGY,
         metrics_file.IMPORTANCE,
+        UNKNOWN_FIELDS["feature_engineering"],
     ),
     write_sections=write_sections,
     extra_reads=("features", "data"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langgraph_gates.checks import metrics_file, predictions
 from langgraph_gates.checks.base import CheckContext
+from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
 from langgraph_gates.gates.spec import GateSpec
 from langgraph_gates.state import Finding, Outcome
@@ -94,6 +95,7 @@ SPEC = GateSpec(
         metrics_file.BASELINE,
         predictions.CALIBRATION,
         predictions.SLICE_GAP,
+        UNKNOWN_FIELDS["model_performance"],
     ),
     write_sections=write_sections,
     extra_reads=("model", "problem", "performance"),

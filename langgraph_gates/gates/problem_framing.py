@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langgraph_gates.checks import framing
 from langgraph_gates.checks.base import CheckContext
+from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
 from langgraph_gates.gates.spec import GateSpec
 from langgraph_gates.state import Finding
@@ -71,6 +72,7 @@ SPEC = GateSpec(
         framing.SUCCESS_CRITERIA,
         framing.SCOPE,
         framing.ASSUMPTIONS,
+        UNKNOWN_FIELDS["problem_framing"],
     ),
     write_sections=write_sections,
     extra_reads=("description",),

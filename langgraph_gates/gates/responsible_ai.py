@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langgraph_gates.checks import documentation, fairness
 from langgraph_gates.checks.base import CheckContext
+from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
 from langgraph_gates.gates.spec import GateSpec
 from langgraph_gates.state import Finding, Outcome
@@ -87,6 +88,7 @@ SPEC = GateSpec(
         fairness.GROUP_COVERAGE,
         documentation.HARMS,
         documentation.GOVERNANCE,
+        UNKNOWN_FIELDS["responsible_ai"],
     ),
     write_sections=write_sections,
     extra_reads=("responsible_ai", "data", "performance"),

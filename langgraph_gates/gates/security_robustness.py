@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from langgraph_gates.checks import artifacts, dependencies, documentation, secrets
 from langgraph_gates.checks.base import CheckContext
+from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
 from langgraph_gates.gates.spec import GateSpec
 from langgraph_gates.state import Finding, Outcome
@@ -82,6 +83,7 @@ SPEC = GateSpec(
         dependencies.DEPENDENCIES,
         documentation.THREAT_MODEL,
         documentation.INPUT_VALIDATION,
+        UNKNOWN_FIELDS["security_robustness"],
     ),
     write_sections=write_sections,
     extra_reads=("security",),
