@@ -522,6 +522,15 @@ def check_schema(ctx: CheckContext) -> Verdict:
     train = train_profile(ctx)
     if train is None:
         return _no_train("the serving schema")
+    label = ctx.dossier.data.label
+    if label and label not in train.column_names:
+        # The real label would be taken for a feature that serving lacks: say why instead.
+        return error(
+            f"The serving schema cannot be compared: the declared label {label!r} is not a "
+            f"column of {train.source}, so features cannot be told apart from the label "
+            "(see DR.COLUMNS).",
+            evidence=EvidenceRef(source=train.source, column=label),
+        )
     serving = serving_profile(ctx)
     assert serving is not None
     features = train.features

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import data, documentation
+from langgraph_gates.checks import columns, data, documentation
 from langgraph_gates.checks.base import CheckContext
 from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, listing, not_provided, section
@@ -84,6 +84,7 @@ SPEC = GateSpec(
     ),
     default_owner="Data engineering lead",
     checks=(
+        columns.COLUMNS,
         documentation.SOURCES,
         data.VOLUME,
         data.BALANCE,
