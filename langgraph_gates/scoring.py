@@ -135,6 +135,7 @@ def apply_override(result: GateResult, override: Override | None) -> GateResult:
 
 def recommend(statuses: Mapping[str, Status]) -> tuple[Recommendation, str]:
     """The overall recommendation and a one-line rationale naming the gates behind it."""
+
     def name(gate_id: str) -> str:
         spec = GATES_BY_ID.get(gate_id)
         return spec.table_name if spec else gate_id

@@ -236,8 +236,8 @@ ARTIFACT_UNSAFE = CheckSpec(
     mitigation=f"Save the model in a non-executable format ({_PREFER}).",
     fail_severity=Severity.HIGH,
     reads=("security",),
-    needs='security.artifact, a readable model file',
-    evidence_fields=('security.artifact',),
+    needs="security.artifact, a readable model file",
+    evidence_fields=("security.artifact",),
 )
 
 ARTIFACT_INTEGRITY = CheckSpec(
@@ -248,6 +248,6 @@ ARTIFACT_INTEGRITY = CheckSpec(
     mitigation="Publish and verify the artifact's SHA-256.",
     fail_severity=Severity.HIGH,
     reads=("security",),
-    needs='security.artifact and security.artifact_sha256',
-    evidence_fields=('security.artifact', 'security.artifact_sha256'),
+    needs="security.artifact and security.artifact_sha256",
+    evidence_fields=("security.artifact", "security.artifact_sha256"),
 )

@@ -208,9 +208,7 @@ def _closed(spec: CheckSpec, verdict: Verdict, ctx: CheckContext) -> str | None:
 
 def _to_finding(spec: CheckSpec, verdict: Verdict, ctx: CheckContext, owner: str) -> Finding:
     closed = _closed(spec, verdict, ctx)
-    mitigation = verdict.mitigation or (
-        "" if verdict.outcome is Outcome.PASS else spec.mitigation
-    )
+    mitigation = verdict.mitigation or ("" if verdict.outcome is Outcome.PASS else spec.mitigation)
     if closed:
         mitigation = f"{closed} {mitigation}".strip()
     return Finding(
@@ -263,7 +261,8 @@ def _misnamed(spec: CheckSpec, verdict: Verdict, ctx: CheckContext) -> Verdict:
         if u.meant_is_absent
         and u.suggestion
         and any(
-            u.suggestion == f or u.suggestion.startswith((f + ".", f + "["))
+            u.suggestion == f
+            or u.suggestion.startswith((f + ".", f + "["))
             or f.startswith(u.suggestion + ".")
             for f in spec.evidence_fields
         )

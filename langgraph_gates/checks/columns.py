@@ -83,8 +83,7 @@ def check_columns(ctx: CheckContext) -> Verdict:
         )
     if not checked:
         return error(
-            "No data file could be read to locate the declared columns: "
-            + "; ".join(unreadable),
+            "No data file could be read to locate the declared columns: " + "; ".join(unreadable),
             evidence=EvidenceRef(source="data.train"),
         )
     cols = ", ".join(sorted({c for _, c in declared}))

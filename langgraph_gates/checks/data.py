@@ -759,8 +759,8 @@ VOLUME = CheckSpec(
     "consider class weights or resampling only once volume suffices.",
     reads=_READS,
     fail_level=band_fails(lambda p: p.data.volume_per_class),
-    needs='data.train and data.label, a column of it',
-    evidence_fields=('data.train', 'data.label'),
+    needs="data.train and data.label, a column of it",
+    evidence_fields=("data.train", "data.label"),
 )
 BALANCE = CheckSpec(
     "DR.BALANCE",
@@ -772,8 +772,8 @@ BALANCE = CheckSpec(
     fail_severity=Severity.MEDIUM,
     reads=_READS,
     fail_level=band_fails(lambda p: p.data.minority_fraction),
-    needs='data.train and data.label, a column of it',
-    evidence_fields=('data.train', 'data.label'),
+    needs="data.train and data.label, a column of it",
+    evidence_fields=("data.train", "data.label"),
 )
 MISSINGNESS = CheckSpec(
     "DR.MISSINGNESS",
@@ -784,8 +784,8 @@ MISSINGNESS = CheckSpec(
     "imputation strategy per feature.",
     reads=_READS,
     fail_level=band_fails(lambda p: p.data.missing_fraction),
-    needs='data.train (and features.key)',
-    evidence_fields=('data.train', 'features.key'),
+    needs="data.train (and features.key)",
+    evidence_fields=("data.train", "features.key"),
 )
 FRESHNESS = CheckSpec(
     "DR.FRESHNESS",
@@ -796,8 +796,8 @@ FRESHNESS = CheckSpec(
     fail_severity=Severity.MEDIUM,
     reads=_READS,
     fail_level=band_fails(lambda p: p.data.freshness_days),
-    needs='data.timestamp, a column of data.train',
-    evidence_fields=('data.train', 'data.timestamp'),
+    needs="data.timestamp, a column of data.train",
+    evidence_fields=("data.train", "data.timestamp"),
 )
 SCHEMA = CheckSpec(
     "DR.SCHEMA",
@@ -807,8 +807,8 @@ SCHEMA = CheckSpec(
     mitigation="Make the serving feature pipeline produce every training feature with the "
     "same type; add a schema contract test to the pipeline.",
     reads=_READS,
-    needs='data.train and data.serving with the same feature columns',
-    evidence_fields=('data.train', 'data.serving'),
+    needs="data.train and data.serving with the same feature columns",
+    evidence_fields=("data.train", "data.serving"),
 )
 DRIFT = CheckSpec(
     "DR.DRIFT",
@@ -819,8 +819,8 @@ DRIFT = CheckSpec(
     "pipeline, and alert on PSI in production.",
     reads=_READS,
     fail_level=band_fails(lambda p: p.data.psi),
-    needs='data.train and data.serving',
-    evidence_fields=('data.train', 'data.serving'),
+    needs="data.train and data.serving",
+    evidence_fields=("data.train", "data.serving"),
 )
 DUPLICATES = CheckSpec(
     "DR.DUPLICATES",
@@ -832,6 +832,6 @@ DUPLICATES = CheckSpec(
     fail_severity=Severity.MEDIUM,
     reads=_READS,
     fail_level=band_fails(lambda p: p.data.duplicate_fraction),
-    needs='data.train',
-    evidence_fields=('data.train',),
+    needs="data.train",
+    evidence_fields=("data.train",),
 )

@@ -89,5 +89,5 @@ DEPENDENCIES = CheckSpec(
     fail_severity=Severity.MEDIUM,
     reads=("security",),
     fail_level=False,
-    needs='security.requirements',
+    needs="security.requirements",
 )

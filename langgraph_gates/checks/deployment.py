@@ -52,13 +52,22 @@ def check_rollout(ctx: CheckContext) -> Verdict:
             measured=measured,
         )
     stages = list(rollout.stages)
-    if stages and (stages != sorted(stages) or stages[-1] > 100 or stages[0] <= 0):
+    # A 0% first stage is shadow mode (scored, not served): staged, and the safest start.
+    live = stages[1:] if stages and stages[0] == 0 else stages
+    if stages and (stages != sorted(stages) or stages[-1] > 100 or not live or live[0] <= 0):
         return warn(
-            f"Rollout stages {stages} should rise from >0 to 100 percent.",
+            f"Rollout stages {stages} should rise to 100 percent (a first stage of 0 is "
+            "shadow mode).",
             evidence=where,
             measured=measured,
         )
-    stage_text = " -> ".join(f"{s:g}%" for s in stages) if stages else "no stages listed"
+    stage_text = (
+        " -> ".join(
+            f"{s:g}%" + (" (shadow)" if i == 0 and s == 0 else "") for i, s in enumerate(stages)
+        )
+        if stages
+        else "no stages listed"
+    )
     return ok(
         f"Staged rollout '{rollout.strategy}': {stage_text}.", evidence=where, measured=measured
     )
@@ -176,8 +185,8 @@ ROLLOUT = CheckSpec(
     check_rollout,
     mitigation="Roll out in stages (canary 5% -> 25% -> 50% -> 100%) with gates.",
     reads=_READS,
-    needs='deployment.rollout with a strategy and stages',
-    evidence_fields=('deployment.rollout',),
+    needs="deployment.rollout with a strategy and stages",
+    evidence_fields=("deployment.rollout",),
 )
 ROLLBACK = CheckSpec(
     "DEP.ROLLBACK",
@@ -186,8 +195,8 @@ ROLLBACK = CheckSpec(
     check_rollback,
     mitigation="Write and rehearse a rollback to the previous model version.",
     reads=_READS,
-    needs='deployment.rollback_plan',
-    evidence_fields=('deployment.rollback_plan',),
+    needs="deployment.rollback_plan",
+    evidence_fields=("deployment.rollback_plan",),
 )
 MONITORING = CheckSpec(
     "DEP.MONITORING",
@@ -196,8 +205,8 @@ MONITORING = CheckSpec(
     check_monitoring,
     mitigation="Monitor latency, data drift (PSI) and model quality in production.",
     reads=_READS,
-    needs='deployment.monitoring',
-    evidence_fields=('deployment.monitoring',),
+    needs="deployment.monitoring",
+    evidence_fields=("deployment.monitoring",),
 )
 ALERTS_SLO = CheckSpec(
     "DEP.ALERTS_SLO",
@@ -208,7 +217,7 @@ ALERTS_SLO = CheckSpec(
     fail_severity=Severity.MEDIUM,
     reads=_READS,
     fail_level=False,
-    needs='deployment.slo and deployment.monitoring.alerts',
+    needs="deployment.slo and deployment.monitoring.alerts",
 )
 RETRAINING = CheckSpec(
     "DEP.RETRAINING",
@@ -217,8 +226,8 @@ RETRAINING = CheckSpec(
     check_retraining,
     mitigation="Define when the model is retrained (drift or quality thresholds).",
     reads=_READS,
-    needs='deployment.retraining_trigger or drift monitoring',
-    evidence_fields=('deployment.retraining_trigger', 'deployment.monitoring'),
+    needs="deployment.retraining_trigger or drift monitoring",
+    evidence_fields=("deployment.retraining_trigger", "deployment.monitoring"),
 )
 ONCALL = CheckSpec(
     "DEP.ONCALL",
@@ -227,8 +236,8 @@ ONCALL = CheckSpec(
     check_oncall,
     mitigation="Name an on-call rotation that owns the model in production.",
     reads=_READS,
-    needs='deployment.on_call',
-    evidence_fields=('deployment.on_call',),
+    needs="deployment.on_call",
+    evidence_fields=("deployment.on_call",),
 )
 POST_LAUNCH = CheckSpec(
     "DEP.POST_LAUNCH",
@@ -239,5 +248,5 @@ POST_LAUNCH = CheckSpec(
     fail_severity=Severity.LOW,
     reads=_READS,
     fail_level=False,
-    needs='deployment.post_launch_review_days',
+    needs="deployment.post_launch_review_days",
 )

@@ -123,7 +123,7 @@ LABEL_QC = CheckSpec(
     mitigation="Describe how labels are produced and audited (double labeling, agreement rate).",
     reads=("data",),
     fail_level=False,
-    needs='data.labeling_qc',
+    needs="data.labeling_qc",
 )
 SOURCES = CheckSpec(
     "DR.SOURCES",
@@ -133,7 +133,7 @@ SOURCES = CheckSpec(
     mitigation="List every data source with an accountable owner and its refresh cadence.",
     reads=("data",),
     fail_level=False,
-    needs='data.sources with owners',
+    needs="data.sources with owners",
 )
 TRANSFORMS = CheckSpec(
     "FE.TRANSFORMS",
@@ -143,7 +143,7 @@ TRANSFORMS = CheckSpec(
     mitigation="Document each transformation (encoding, scaling, windows) and where it runs.",
     reads=("features",),
     fail_level=False,
-    needs='features.transformations',
+    needs="features.transformations",
 )
 SENSITIVE_DECLARED = CheckSpec(
     "RAI.SENSITIVE_DECLARED",
@@ -153,7 +153,7 @@ SENSITIVE_DECLARED = CheckSpec(
     mitigation="Declare the sensitive attributes (or justify in writing why there are none).",
     reads=("data",),
     fail_level=False,
-    needs='data.sensitive_attributes or data.sensitive_justification',
+    needs="data.sensitive_attributes or data.sensitive_justification",
 )
 HARMS = CheckSpec(
     "RAI.HARMS",
@@ -163,7 +163,7 @@ HARMS = CheckSpec(
     mitigation="Run a harms workshop and list who could be hurt by errors, and how.",
     reads=("responsible_ai",),
     fail_level=False,
-    needs='responsible_ai.harms',
+    needs="responsible_ai.harms",
 )
 GOVERNANCE = CheckSpec(
     "RAI.GOVERNANCE",
@@ -173,7 +173,7 @@ GOVERNANCE = CheckSpec(
     mitigation="Name the review board and the accountable approver for this model.",
     reads=("responsible_ai",),
     fail_level=False,
-    needs='responsible_ai.governance',
+    needs="responsible_ai.governance",
 )
 THREAT_MODEL = CheckSpec(
     "SEC.THREAT_MODEL",
@@ -183,7 +183,7 @@ THREAT_MODEL = CheckSpec(
     mitigation="Write a threat model covering evasion, poisoning, extraction and abuse.",
     reads=("security",),
     fail_level=False,
-    needs='security.threat_model',
+    needs="security.threat_model",
 )
 INPUT_VALIDATION = CheckSpec(
     "SEC.INPUT_VALIDATION",
@@ -193,5 +193,5 @@ INPUT_VALIDATION = CheckSpec(
     mitigation="Validate inputs at the serving boundary (schema, ranges, sizes) and reject the rest.",
     reads=("security",),
     fail_level=False,
-    needs='security.input_validation',
+    needs="security.input_validation",
 )

@@ -409,7 +409,11 @@ DISPARATE_IMPACT = CheckSpec(
     reads=_READS,
     fail_level=band_fails(lambda p: p.fairness.selection_rate_ratio),
     needs="performance.predictions with y_pred (or y_score) and each sensitive attribute's column",
-    evidence_fields=('data.sensitive_attributes', 'performance.predictions', 'responsible_ai.favorable_label'),
+    evidence_fields=(
+        "data.sensitive_attributes",
+        "performance.predictions",
+        "responsible_ai.favorable_label",
+    ),
 )
 EQUALIZED_ODDS = CheckSpec(
     "RAI.EQUALIZED_ODDS",
@@ -421,7 +425,11 @@ EQUALIZED_ODDS = CheckSpec(
     reads=_READS,
     fail_level=band_fails(lambda p: p.fairness.equalized_odds_difference),
     needs="performance.predictions with y_true, y_pred (or y_score) and each sensitive attribute's column",
-    evidence_fields=('data.sensitive_attributes', 'performance.predictions', 'responsible_ai.favorable_label'),
+    evidence_fields=(
+        "data.sensitive_attributes",
+        "performance.predictions",
+        "responsible_ai.favorable_label",
+    ),
 )
 GROUP_COVERAGE = CheckSpec(
     "RAI.GROUP_COVERAGE",
@@ -431,5 +439,5 @@ GROUP_COVERAGE = CheckSpec(
     mitigation="Collect more evaluation rows for the small groups before trusting their metrics.",
     reads=_READS,
     fail_level=False,
-    needs='sensitive columns in performance.predictions',
+    needs="sensitive columns in performance.predictions",
 )

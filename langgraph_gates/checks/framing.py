@@ -105,8 +105,8 @@ OBJECTIVE = CheckSpec(
     check_objective,
     mitigation="Write the business objective in one sentence: who benefits, what changes, by when.",
     reads=_READS,
-    needs='problem.objective',
-    evidence_fields=('problem.objective',),
+    needs="problem.objective",
+    evidence_fields=("problem.objective",),
 )
 KPIS = CheckSpec(
     "PF.KPIS",
@@ -115,8 +115,8 @@ KPIS = CheckSpec(
     check_kpis,
     mitigation="Name the KPIs the model should move, each with a numeric baseline and target.",
     reads=_READS,
-    needs='problem.kpis with baseline and target',
-    evidence_fields=('problem.kpis',),
+    needs="problem.kpis with baseline and target",
+    evidence_fields=("problem.kpis",),
 )
 SUCCESS_CRITERIA = CheckSpec(
     "PF.SUCCESS_CRITERIA",
@@ -125,8 +125,8 @@ SUCCESS_CRITERIA = CheckSpec(
     check_success_criteria,
     mitigation="Define acceptance thresholds on model metrics (e.g. roc_auc >= 0.80 on test).",
     reads=_READS,
-    needs='problem.success_criteria with metric and threshold',
-    evidence_fields=('problem.success_criteria',),
+    needs="problem.success_criteria with metric and threshold",
+    evidence_fields=("problem.success_criteria",),
 )
 SCOPE = CheckSpec(
     "PF.SCOPE",
@@ -137,7 +137,7 @@ SCOPE = CheckSpec(
     fail_severity=Severity.MEDIUM,
     reads=_READS,
     fail_level=False,
-    needs='problem.in_scope and problem.out_of_scope',
+    needs="problem.in_scope and problem.out_of_scope",
 )
 ASSUMPTIONS = CheckSpec(
     "PF.ASSUMPTIONS",
@@ -148,5 +148,5 @@ ASSUMPTIONS = CheckSpec(
     fail_severity=Severity.LOW,
     reads=_READS,
     fail_level=False,
-    needs='problem.assumptions',
+    needs="problem.assumptions",
 )

@@ -531,8 +531,8 @@ TARGET_LEAKAGE = CheckSpec(
     "outcome or after the prediction time, then retrain.",
     reads=_READS,
     fail_level=band_fails(lambda p: p.features.single_feature_auc),
-    needs='data.train with data.label',
-    evidence_fields=('data.train', 'data.label', 'data.validation'),
+    needs="data.train with data.label",
+    evidence_fields=("data.train", "data.label", "data.validation"),
 )
 TEMPORAL_LEAKAGE = CheckSpec(
     "FE.TEMPORAL_LEAKAGE",
@@ -541,8 +541,13 @@ TEMPORAL_LEAKAGE = CheckSpec(
     check_temporal_leakage,
     mitigation="Split by time: every training row must precede every validation row.",
     reads=(*_READS, "performance"),
-    needs='data.timestamp in data.train and data.validation',
-    evidence_fields=('data.train', 'data.validation', 'data.timestamp', 'performance.validation_strategy'),
+    needs="data.timestamp in data.train and data.validation",
+    evidence_fields=(
+        "data.train",
+        "data.validation",
+        "data.timestamp",
+        "performance.validation_strategy",
+    ),
 )
 SPLIT_OVERLAP = CheckSpec(
     "FE.SPLIT_OVERLAP",
@@ -553,8 +558,8 @@ SPLIT_OVERLAP = CheckSpec(
     "validation row is also a training row.",
     reads=_READS,
     fail_level=band_fails(lambda p: p.features.split_overlap),
-    needs='data.train and data.validation',
-    evidence_fields=('data.train', 'data.validation'),
+    needs="data.train and data.validation",
+    evidence_fields=("data.train", "data.validation"),
 )
 MISSINGNESS_STRATEGY = CheckSpec(
     "FE.MISSINGNESS_STRATEGY",
@@ -566,7 +571,7 @@ MISSINGNESS_STRATEGY = CheckSpec(
     fail_severity=Severity.MEDIUM,
     reads=_READS,
     fail_level=False,
-    needs='features.missingness_strategy',
+    needs="features.missingness_strategy",
 )
 SENSITIVE_FEATURE = CheckSpec(
     "FE.SENSITIVE_FEATURE",
@@ -578,5 +583,5 @@ SENSITIVE_FEATURE = CheckSpec(
     fail_severity=Severity.MEDIUM,
     reads=_READS,
     fail_level=False,
-    needs='data.sensitive_attributes and features.excluded',
+    needs="data.sensitive_attributes and features.excluded",
 )

@@ -323,14 +323,15 @@ def check_overfit(ctx: CheckContext) -> Verdict:
     else:
         shown = "; ".join(f"{s.source}: {', '.join(sorted(s.splits)) or 'none'}" for s in sources)
         criteria = [c.metric for c in ctx.dossier.problem.success_criteria]
-        what = f"The success-criterion metric ({', '.join(criteria)}) is" if criteria else (
-            "No metric is"
+        what = (
+            f"The success-criterion metric ({', '.join(criteria)}) is"
+            if criteria
+            else ("No metric is")
         )
         return judged(
             _capped(Outcome.MISSING, sources),
             _noted(
-                f"{what} not reported on both train and a held-out split (splits found: "
-                f"{shown}).",
+                f"{what} not reported on both train and a held-out split (splits found: {shown}).",
                 sources,
             ),
             measured={"sources": _sources_measured(sources)},
@@ -522,8 +523,8 @@ SUCCESS_CRITERIA_MET = CheckSpec(
     check_success_criteria_met,
     mitigation="Improve the model or revisit the criteria with the business owner before launch.",
     reads=_READS,
-    needs='problem.success_criteria and their metrics on a held-out split in performance.predictions or performance.metrics',
-    evidence_fields=('problem.success_criteria', 'performance.predictions', 'performance.metrics'),
+    needs="problem.success_criteria and their metrics on a held-out split in performance.predictions or performance.metrics",
+    evidence_fields=("problem.success_criteria", "performance.predictions", "performance.metrics"),
 )
 OVERFIT = CheckSpec(
     "MP.OVERFIT",
@@ -533,8 +534,8 @@ OVERFIT = CheckSpec(
     mitigation="Regularise, simplify or add data until the train/validation gap closes.",
     reads=_READS,
     fail_level=band_fails(lambda p: p.performance.overfit_relative_gap),
-    needs='the key metric on train and validation/test in performance.predictions or performance.metrics',
-    evidence_fields=('performance.predictions', 'performance.metrics'),
+    needs="the key metric on train and validation/test in performance.predictions or performance.metrics",
+    evidence_fields=("performance.predictions", "performance.metrics"),
 )
 VALIDATION_STRATEGY = CheckSpec(
     "MP.VALIDATION_STRATEGY",
@@ -545,7 +546,7 @@ VALIDATION_STRATEGY = CheckSpec(
     fail_severity=Severity.MEDIUM,
     reads=_READS,
     fail_level=False,
-    needs='performance.validation_strategy',
+    needs="performance.validation_strategy",
 )
 CV_STABILITY = CheckSpec(
     "MP.CV_STABILITY",
@@ -556,8 +557,8 @@ CV_STABILITY = CheckSpec(
     fail_severity=Severity.MEDIUM,
     reads=_READS,
     fail_level=band_fails(lambda p: p.performance.cv_std),
-    needs='cv scores in performance.metrics',
-    evidence_fields=('performance.metrics',),
+    needs="cv scores in performance.metrics",
+    evidence_fields=("performance.metrics",),
 )
 BASELINE = CheckSpec(
     "MP.BASELINE",
@@ -566,8 +567,8 @@ BASELINE = CheckSpec(
     check_baseline,
     mitigation="State a simple baseline (heuristic or last model) and show the lift over it.",
     reads=_READS,
-    needs='performance.baseline and its metric on a held-out split',
-    evidence_fields=('performance.baseline', 'performance.predictions', 'performance.metrics'),
+    needs="performance.baseline and its metric on a held-out split",
+    evidence_fields=("performance.baseline", "performance.predictions", "performance.metrics"),
 )
 IMPORTANCE = CheckSpec(
     "FE.IMPORTANCE",
@@ -578,5 +579,5 @@ IMPORTANCE = CheckSpec(
     fail_severity=Severity.MEDIUM,
     reads=("performance", "features"),
     fail_level=False,
-    needs='feature_importance in performance.metrics',
+    needs="feature_importance in performance.metrics",
 )

@@ -281,7 +281,7 @@ CALIBRATION = CheckSpec(
     fail_severity=Severity.MEDIUM,
     reads=_READS,
     fail_level=band_fails(lambda p: p.performance.calibration_ece),
-    needs='y_score in performance.predictions',
+    needs="y_score in performance.predictions",
 )
 SLICE_GAP = CheckSpec(
     "MP.SLICE_GAP",
@@ -293,5 +293,5 @@ SLICE_GAP = CheckSpec(
     fail_severity=Severity.MEDIUM,
     reads=_READS,
     fail_level=band_fails(lambda p: p.performance.slice_gap),
-    needs='performance.slices or sensitive columns in performance.predictions',
+    needs="performance.slices or sensitive columns in performance.predictions",
 )

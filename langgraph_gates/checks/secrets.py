@@ -165,6 +165,6 @@ SECRETS = CheckSpec(
         "security",
         "deployment",
     ),
-    needs='security.scan_paths: the code and config folders',
-    evidence_fields=('security.scan_paths',),
+    needs="security.scan_paths: the code and config folders",
+    evidence_fields=("security.scan_paths",),
 )

@@ -60,6 +60,7 @@ def init_command(
     with handle_errors():
         if path.exists() and not force:
             raise ConfigError("file exists (use --force to overwrite)", source=str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)  # `gates init my-model/dossier.yaml`
         path.write_text(DOSSIER_TEMPLATE, encoding="utf-8")
         console.print(f"Wrote {path}. Fill it in, then run: gates review {path}")
 
