@@ -72,13 +72,18 @@ class _Section(BaseModel):
 class ModelInfo(_Section):
     """What the model is."""
 
-    name: str | None = None
+    name: str | None = Field(
+        default=None, description="The model's name; reviews are reported under it."
+    )
     version: str | None = Field(
         default=None, description="The model's version; a YAML number such as 2.3 is kept as text."
     )
-    task: TaskType | None = None
-    use_case: str | None = None
-    description: str | None = None
+    task: TaskType | None = Field(
+        default=None,
+        description="The kind of task; decides which metrics and fairness checks apply.",
+    )
+    use_case: str | None = Field(default=None, description="One line on what the model is for.")
+    description: str | None = Field(default=None, description="Free text, any length.")
     algorithms: list[str] = Field(default_factory=list, description="Candidate algorithms.")
 
     @field_validator("version", mode="before")
@@ -93,83 +98,140 @@ class ModelInfo(_Section):
 class KPI(_Section):
     """A business KPI with its baseline and target."""
 
-    name: str
-    baseline: float | None = None
-    target: float | None = None
-    unit: str | None = None
+    name: str = Field(description="The KPI's name, e.g. 'monthly churn rate'.")
+    baseline: float | None = Field(default=None, description="Its value today.")
+    target: float | None = Field(default=None, description="The value the model should reach.")
+    unit: str | None = Field(default=None, description="Unit of the values, e.g. '%'.")
 
 
 class SuccessCriterion(_Section):
     """A measurable acceptance threshold on a model metric."""
 
-    metric: str
-    threshold: float
-    direction: Literal["higher", "lower"] = "higher"
+    metric: str = Field(
+        description="A metric name, e.g. roc_auc, f1, rmse (aliases such as AUC are understood)."
+    )
+    threshold: float = Field(description="The value the metric must reach on held-out data.")
+    direction: Literal["higher", "lower"] = Field(
+        default="higher",
+        description="higher: the metric must be at least the threshold; lower: at most.",
+    )
 
 
 class Problem(_Section):
     """Problem framing: objective, KPIs, success criteria, scope, assumptions."""
 
-    objective: str | None = None
-    strategic_alignment: str | None = None
-    kpis: list[KPI] = Field(default_factory=list)
-    success_criteria: list[SuccessCriterion] = Field(default_factory=list)
-    in_scope: list[str] = Field(default_factory=list)
-    out_of_scope: list[str] = Field(default_factory=list)
-    assumptions: list[str] = Field(default_factory=list)
-    open_questions: list[str] = Field(default_factory=list)
+    objective: str | None = Field(
+        default=None, description="The business objective: who benefits, what changes, by when."
+    )
+    strategic_alignment: str | None = Field(
+        default=None, description="How the objective serves the organisation's strategy."
+    )
+    kpis: list[KPI] = Field(
+        default_factory=list, description="Business KPIs, each with a numeric baseline and target."
+    )
+    success_criteria: list[SuccessCriterion] = Field(
+        default_factory=list,
+        description="Measurable acceptance thresholds on model metrics (judged in MP.SUCCESS_CRITERIA_MET).",
+    )
+    in_scope: list[str] = Field(default_factory=list, description="What the model decides.")
+    out_of_scope: list[str] = Field(
+        default_factory=list, description="What it must not be used for."
+    )
+    assumptions: list[str] = Field(
+        default_factory=list, description="What must hold for the model to work."
+    )
+    open_questions: list[str] = Field(default_factory=list, description="Questions still open.")
 
 
 class DataSource(_Section):
     """A data source and who owns it."""
 
-    name: str
-    owner: str | None = None
-    refreshed: dt.date | None = None
-    description: str | None = None
+    name: str = Field(description="Source name, e.g. a warehouse table.")
+    owner: str | None = Field(default=None, description="Who owns the source.")
+    refreshed: dt.date | None = Field(
+        default=None, description="When it was last refreshed (YYYY-MM-DD)."
+    )
+    description: str | None = Field(default=None, description="Anything else about the source.")
 
 
 class Data(_Section):
     """Data readiness: sources, label, files."""
 
-    sources: list[DataSource] = Field(default_factory=list)
-    label: str | None = None
-    timestamp: str | None = None
-    sensitive_attributes: list[str] | None = None
-    sensitive_justification: str | None = None
-    train: str | None = None
-    validation: str | None = None
-    test: str | None = None
-    serving: str | None = None
-    labeling_qc: str | None = None
+    sources: list[DataSource] = Field(
+        default_factory=list, description="Data sources with their owners."
+    )
+    label: str | None = Field(
+        default=None, description="The label (target) column in the data files."
+    )
+    timestamp: str | None = Field(
+        default=None, description="Optional event-time column (freshness, temporal leakage)."
+    )
+    sensitive_attributes: list[str] | None = Field(
+        default=None,
+        description="Sensitive attribute columns (in the data and predictions files); [] with a justification when none apply.",
+    )
+    sensitive_justification: str | None = Field(
+        default=None, description="Why no sensitive attribute applies."
+    )
+    train: str | None = Field(default=None, description="Training data: a CSV or Parquet file.")
+    validation: str | None = Field(
+        default=None, description="Validation data: a CSV or Parquet file."
+    )
+    test: str | None = Field(default=None, description="Test data: a CSV or Parquet file.")
+    serving: str | None = Field(
+        default=None,
+        description="Recent production inputs (CSV or Parquet), compared with training for drift and schema.",
+    )
+    labeling_qc: str | None = Field(default=None, description="How label quality is controlled.")
 
 
 class Features(_Section):
     """Feature engineering: key features, transformations, exclusions."""
 
-    key: list[str] = Field(default_factory=list)
+    key: list[str] = Field(
+        default_factory=list,
+        description="Features that matter most (missingness is judged on these).",
+    )
     groups: dict[str, list[str]] = Field(default_factory=dict, description="Feature groups.")
-    lineage: str | None = None
-    transformations: str | None = None
-    missingness_strategy: str | None = None
-    excluded: list[str] = Field(default_factory=list)
+    lineage: str | None = Field(default=None, description="Where the features come from.")
+    transformations: str | None = Field(
+        default=None, description="Transformations and preprocessing."
+    )
+    missingness_strategy: str | None = Field(
+        default=None, description="How missing values are handled."
+    )
+    excluded: list[str] = Field(
+        default_factory=list, description="Columns that are not features (ids, ...)."
+    )
 
 
 class Baseline(_Section):
     """The score a simple baseline reaches on a metric."""
 
-    metric: str
-    value: float
+    metric: str = Field(description="The baseline's metric.")
+    value: float = Field(description="The baseline's value on held-out data.")
 
 
 class Performance(_Section):
     """Model performance: predictions, metrics, validation."""
 
-    predictions: str | None = None
-    metrics: str | None = None
-    validation_strategy: Literal["time_split", "kfold", "holdout", "none"] | None = None
-    baseline: Baseline | None = None
-    error_analysis: str | None = None
+    predictions: str | None = Field(
+        default=None,
+        description="Predictions file (CSV or Parquet): y_true, y_pred and/or y_score, optional split and group columns.",
+    )
+    metrics: str | None = Field(
+        default=None,
+        description="Metrics JSON: train/validation/test metrics, cv scores, feature_importance.",
+    )
+    validation_strategy: Literal["time_split", "kfold", "holdout", "none"] | None = Field(
+        default=None, description="How the model was validated."
+    )
+    baseline: Baseline | None = Field(
+        default=None, description="The score a simple baseline reaches."
+    )
+    error_analysis: str | None = Field(
+        default=None, description="What the errors look like and what is done about them."
+    )
     slices: list[str] = Field(
         default_factory=list, description="Segment columns of the predictions file to slice by."
     )
@@ -178,8 +240,8 @@ class Performance(_Section):
 class Governance(_Section):
     """Who reviews and approves the model."""
 
-    review_board: str | None = None
-    approver: str | None = None
+    review_board: str | None = Field(default=None, description="The board that reviews the model.")
+    approver: str | None = Field(default=None, description="Who approves the release.")
 
 
 class ResponsibleAI(_Section):
@@ -191,65 +253,124 @@ class ResponsibleAI(_Section):
         "selection rate is P(y_pred == favorable_label). Default 1 for a binary task; for "
         "multiclass, every class is judged one-vs-rest unless one is named.",
     )
-    harms: list[str] = Field(default_factory=list)
-    governance: Governance | None = None
-    fairness_metrics: list[str] = Field(default_factory=list)
-    bias_mitigation: str | None = None
+    harms: list[str] = Field(default_factory=list, description="Harm scenarios considered.")
+    governance: Governance | None = Field(
+        default=None, description="Who reviews and approves the model."
+    )
+    fairness_metrics: list[str] = Field(
+        default_factory=list, description="Fairness metrics the team tracks."
+    )
+    bias_mitigation: str | None = Field(default=None, description="How bias is mitigated.")
 
 
 class Security(_Section):
     """Security and robustness: artifact, secrets, dependencies, threats."""
 
-    artifact: str | None = None
-    artifact_sha256: str | None = None
-    scan_paths: list[str] = Field(default_factory=list)
-    requirements: str | None = None
-    threat_model: str | None = None
-    input_validation: str | None = None
+    artifact: str | None = Field(
+        default=None, description="The model artifact, scanned statically and never loaded."
+    )
+    artifact_sha256: str | None = Field(
+        default=None, description="The artifact's published SHA-256."
+    )
+    scan_paths: list[str] = Field(
+        default_factory=list, description="Code and config folders scanned for hard-coded secrets."
+    )
+    requirements: str | None = Field(
+        default=None, description="A pip requirements file (pins are checked)."
+    )
+    threat_model: str | None = Field(
+        default=None, description="Threats considered (evasion, poisoning, ...)."
+    )
+    input_validation: str | None = Field(
+        default=None, description="How inputs are validated at serving time."
+    )
 
 
 class Rollout(_Section):
     """How the model reaches traffic."""
 
-    strategy: str | None = None
-    stages: list[float] = Field(default_factory=list)
+    strategy: str | None = Field(
+        default=None,
+        description="canary, blue_green, shadow, gradual, ... (big_bang counts as none).",
+    )
+    stages: list[float] = Field(
+        default_factory=list,
+        description="Traffic percentages per stage, rising to 100 (a first 0 is shadow mode).",
+    )
 
 
 class Monitoring(_Section):
     """What is watched in production."""
 
-    latency: bool = False
-    drift: str | bool | None = None
-    drift_features: list[str] = Field(default_factory=list)
-    quality: list[str] = Field(default_factory=list)
-    alerts: dict[str, float] = Field(default_factory=dict)
+    latency: bool = Field(default=False, description="Whether latency is monitored.")
+    drift: str | bool | None = Field(
+        default=None, description="Drift monitoring method (psi, kl, ...) or true."
+    )
+    drift_features: list[str] = Field(
+        default_factory=list, description="Features whose drift is watched."
+    )
+    quality: list[str] = Field(
+        default_factory=list, description="Quality metrics watched in production."
+    )
+    alerts: dict[str, float] = Field(
+        default_factory=dict, description="Alert thresholds, e.g. psi: 0.2."
+    )
 
 
 class Deployment(_Section):
     """Deployment and monitoring plans."""
 
-    rollout: Rollout | None = None
-    rollback_plan: str | None = None
-    slo: dict[str, float] = Field(default_factory=dict)
-    monitoring: Monitoring | None = None
-    retraining_trigger: str | None = None
-    on_call: str | None = None
-    post_launch_review_days: list[int] = Field(default_factory=list)
+    rollout: Rollout | None = Field(default=None, description="How the model reaches traffic.")
+    rollback_plan: str | None = Field(default=None, description="How to roll back.")
+    slo: dict[str, float] = Field(
+        default_factory=dict, description="Service-level objectives, e.g. latency_p95_ms: 200."
+    )
+    monitoring: Monitoring | None = Field(
+        default=None, description="What is watched in production."
+    )
+    retraining_trigger: str | None = Field(default=None, description="What triggers retraining.")
+    on_call: str | None = Field(default=None, description="The on-call owner.")
+    post_launch_review_days: list[int] = Field(
+        default_factory=list, description="Post-launch review days, e.g. [30, 60, 90]."
+    )
 
 
 class Dossier(_Section):
     """A review dossier (SPEC section 2). Every section is optional."""
 
-    description: str | None = None
-    model: ModelInfo = Field(default_factory=ModelInfo)
-    owners: dict[GateId, str] = Field(default_factory=dict)
-    problem: Problem = Field(default_factory=Problem)
-    data: Data = Field(default_factory=Data)
-    features: Features = Field(default_factory=Features)
-    performance: Performance = Field(default_factory=Performance)
-    responsible_ai: ResponsibleAI = Field(default_factory=ResponsibleAI)
-    security: Security = Field(default_factory=Security)
-    deployment: Deployment = Field(default_factory=Deployment)
+    description: str | None = Field(
+        default=None,
+        description="Free text about the model; reviewed as context (and, with a model, mined for fields).",
+    )
+    model: ModelInfo = Field(default_factory=ModelInfo, description="What the model is.")
+    owners: dict[GateId, str] = Field(
+        default_factory=dict,
+        description="Per-gate owners (gate id -> team or person); role names are used otherwise.",
+    )
+    problem: Problem = Field(
+        default_factory=Problem,
+        description="Problem framing: objective, KPIs, success criteria, scope, assumptions.",
+    )
+    data: Data = Field(default_factory=Data, description="Data readiness: sources, label, files.")
+    features: Features = Field(
+        default_factory=Features,
+        description="Feature engineering: key features, transformations, exclusions.",
+    )
+    performance: Performance = Field(
+        default_factory=Performance,
+        description="Model performance: predictions, metrics, validation, baseline.",
+    )
+    responsible_ai: ResponsibleAI = Field(
+        default_factory=ResponsibleAI,
+        description="Responsible AI: favourable outcome, harms, governance.",
+    )
+    security: Security = Field(
+        default_factory=Security,
+        description="Security: artifact, secrets scan, dependencies, threats.",
+    )
+    deployment: Deployment = Field(
+        default_factory=Deployment, description="Deployment and monitoring plans."
+    )
 
     def path_fields(self) -> Iterator[tuple[str, str]]:
         """Yield ``(dotted field, path)`` for every file or folder the dossier references."""
