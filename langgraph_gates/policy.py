@@ -343,10 +343,16 @@ class Policy(BaseModel):
         default_factory=lambda: list(DEFAULT_REQUIRED_WITH_SENSITIVE),
         description="Checks also required whenever data.sensitive_attributes are declared.",
     )
+    required_with_time_split: list[str] = Field(
+        default_factory=lambda: ["FE.TEMPORAL_LEAKAGE"],
+        description="Checks also required when performance.validation_strategy is time_split "
+        "(a declared time split must be shown on the data).",
+    )
 
     @model_validator(mode="after")
     def _required_not_disabled(self) -> Policy:
-        both = sorted(set(self.disabled_checks) & {*self.required, *self.required_with_sensitive})
+        required = {*self.required, *self.required_with_sensitive, *self.required_with_time_split}
+        both = sorted(set(self.disabled_checks) & required)
         if both:
             msg = (
                 f"{', '.join(both)} cannot be both required and disabled "
@@ -355,9 +361,12 @@ class Policy(BaseModel):
             raise ValueError(msg)
         return self
 
-    def required_checks(self, *, sensitive_declared: bool) -> frozenset[str]:
+    def required_checks(
+        self, *, sensitive_declared: bool, time_split: bool = False
+    ) -> frozenset[str]:
         """The check ids whose ``missing`` counts as ``fail`` for a dossier."""
-        extra = self.required_with_sensitive if sensitive_declared else []
+        extra = list(self.required_with_sensitive) if sensitive_declared else []
+        extra += self.required_with_time_split if time_split else []
         return frozenset([*self.required, *extra])
 
     def fingerprint(self) -> str:
@@ -407,7 +416,12 @@ def _check_ids_known(policy: Policy, source: str) -> None:
     """Refuse a check id the registry does not know: a misspelt id would silently not apply."""
     from langgraph_gates.gates import ALL_CHECK_IDS  # the registry imports this module
 
-    for field in ("required", "required_with_sensitive", "disabled_checks"):
+    for field in (
+        "required",
+        "required_with_sensitive",
+        "required_with_time_split",
+        "disabled_checks",
+    ):
         unknown = [c for c in getattr(policy, field) if c not in ALL_CHECK_IDS]
         if unknown:
             hints = [did_you_mean(c, ALL_CHECK_IDS) for c in unknown]

@@ -197,7 +197,8 @@ def _closed(spec: CheckSpec, verdict: Verdict, ctx: CheckContext) -> str | None:
             + _WAIVE.format(gate=spec.gate)
         )
     if verdict.outcome is Outcome.MISSING and spec.id in ctx.policy.required_checks(
-        sensitive_declared=bool(ctx.dossier.data.sensitive_attributes)
+        sensitive_declared=bool(ctx.dossier.data.sensitive_attributes),
+        time_split=ctx.dossier.performance.validation_strategy == "time_split",
     ):
         return (
             f"{spec.id} is required by the policy, so missing evidence counts as a fail: "

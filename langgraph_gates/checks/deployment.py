@@ -81,6 +81,17 @@ def check_rollback(ctx: CheckContext) -> Verdict:
     return ok(f"Rollback: {short(plan or '')}", evidence=where)
 
 
+def _drift_unmeasured(ctx: CheckContext) -> str:
+    """Why drift on declared serving data is unknown ('' when it was measured or no serving
+    data is declared: a first launch has none, SPEC section 3)."""
+    found = ctx.prior_finding("DR.DRIFT")
+    if found is None or found.outcome not in (Outcome.ERROR, Outcome.MISSING):
+        return ""
+    if found.outcome is Outcome.MISSING and not ctx.dossier.data.serving:
+        return ""
+    return f"DR.DRIFT {found.outcome.value}: {found.message}"
+
+
 def check_monitoring(ctx: CheckContext) -> Verdict:
     monitoring = ctx.dossier.deployment.monitoring
     where = EvidenceRef(source="deployment.monitoring")
@@ -106,6 +117,17 @@ def check_monitoring(ctx: CheckContext) -> Verdict:
             evidence=where,
             measured=measured,
             mitigation="Monitor drift (PSI) on every feature, starting with the drifting ones.",
+        )
+    unmeasured = _drift_unmeasured(ctx)
+    if unmeasured and not covered["drift"]:
+        # Fail closed: drift that could not be measured on declared serving data may be there.
+        return fail(
+            f"Data readiness could not measure drift ({unmeasured}), so it may be there, and "
+            "no drift monitoring is planned.",
+            evidence=where,
+            measured=measured,
+            mitigation="Fix the serving or training data so drift can be measured, and monitor "
+            "drift (PSI) on every feature.",
         )
     if absent:
         return warn(
