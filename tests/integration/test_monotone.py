@@ -147,7 +147,7 @@ def mutations(d: dict[str, Any]) -> Iterator[Mutation]:
     for field, rel in files.items():
         yield f"typo in {field}", _set(field, rel + "x")
         yield f"truncate {field}", _truncate(rel)
-        section, key = field.split(".")
+        key = field.split(".")[1]
         yield f"misname {field}", _rename(field, key[:-2] + key[-1] + key[-2])
     scan = _get(d, "security.scan_paths") or []
     if scan:

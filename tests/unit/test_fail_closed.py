@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from langgraph_gates.checks.base import CheckContext, CheckSpec, error, fail, missing, run_check, warn
+from langgraph_gates.checks.base import (
+    CheckContext,
+    CheckSpec,
+    error,
+    fail,
+    missing,
+    run_check,
+    warn,
+)
 from langgraph_gates.dossier import Dossier
 from langgraph_gates.errors import PolicyError
 from langgraph_gates.evidence.store import EvidenceStore
