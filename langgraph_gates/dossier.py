@@ -446,7 +446,7 @@ def _walk(
             meant = closest(str(key), fields) if isinstance(key, str) else None
             out.append(
                 UnknownName(
-                    path=path,
+                    path=_redacted(path),
                     suggestion=f"{prefix}{meant}" if meant else None,
                     gate=gate,
                     meant_is_absent=meant is not None and meant not in data,
@@ -463,6 +463,13 @@ def _walk(
             value = _walk(inner, value, f"{path}.", out)
         kept[key] = value
     return kept
+
+
+def _redacted(name: str) -> str:
+    # A key can be a pasted credential: names are shown on stderr and in findings.
+    from langgraph_gates.evidence.secrets import redact_text  # evidence imports this module
+
+    return redact_text(name)[0]
 
 
 def split_unknown(data: dict[str, Any]) -> tuple[dict[str, Any], list[UnknownName]]:

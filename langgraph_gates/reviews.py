@@ -53,7 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 from langgraph_gates._structured import parse_structured_text
 from langgraph_gates.api import prepare_input
 from langgraph_gates.checkpoint import DEFAULT_DB, open_checkpointer
-from langgraph_gates.dossier import Dossier, check_paths, validate_dossier
+from langgraph_gates.dossier import Dossier, check_paths, validate_dossier_unknown
 from langgraph_gates.errors import ConfigError, DossierError, ReviewStateError
 from langgraph_gates.evidence.secrets import redact_dossier_secrets
 from langgraph_gates.evidence.store import EvidenceStore
@@ -1272,7 +1272,7 @@ class Reviews:
         edited = current
         for path, value in changes.items():
             edited = self._apply(edited, path, value, review_id)
-        dossier = validate_dossier(edited, source=f"review {review_id}")
+        dossier = validate_dossier_unknown(edited, source=f"review {review_id}", strict=True)[0]
         check_paths(dossier, base_dir, source=f"review {review_id}", allow_outside=allow_outside)
         # An edited value may carry a secret: redact before it reaches the state or the audit.
         new = redact_dossier_secrets(dossier.model_dump(mode="json"))[0]
@@ -1318,11 +1318,11 @@ class Reviews:
         if isinstance(value, str | dict | list) or value is None:
             return candidate
         try:
-            validate_dossier(candidate, source=f"review {review_id}")
+            validate_dossier_unknown(candidate, source=f"review {review_id}", strict=True)
         except DossierError:
             text = set_path(document, path, _scalar_text(value))
             try:
-                validate_dossier(text, source=f"review {review_id}")
+                validate_dossier_unknown(text, source=f"review {review_id}", strict=True)
             except DossierError:
                 return candidate  # the original error is the clearer one
             return text

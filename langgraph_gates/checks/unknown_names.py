@@ -6,13 +6,13 @@ did-you-mean suggestion, as a ``warn``. The checks whose evidence was probably m
 closed on their own (see :func:`langgraph_gates.checks.base.run_check`), so this finding only
 says what was left out. ``--strict`` refuses such a dossier before the review starts.
 
-Needs: nothing (no finding when every name is known). Unreadable metrics file: the
+Needs: nothing (a pass when every name is known). Unreadable metrics file: the
 performance checks report it; this check then lists the dossier's names only.
 """
 
 from __future__ import annotations
 
-from langgraph_gates.checks.base import CheckContext, CheckFn, CheckSpec, Verdict, warn
+from langgraph_gates.checks.base import CheckContext, CheckFn, CheckSpec, Verdict, ok, warn
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.state import EvidenceRef, GateId, Severity, UnknownName
 
@@ -46,7 +46,7 @@ def _check(gate: GateId) -> CheckFn:
         if gate == "model_performance":
             names += _metrics_unknown(ctx)
         if not names:
-            return []
+            return [ok("Every field name is known.")]
         shown = "; ".join(
             (u.describe() if u.source == "dossier" else f"{u.source}: {u.describe()}")
             for u in names[:12]

@@ -136,7 +136,8 @@ def test_fraud_findings_name_the_planted_problems(reports: dict[str, ReviewRepor
     (monitoring,) = by_id(report, "DEP.MONITORING")
     assert "no drift monitoring" in monitoring.message and "merchant_category" in monitoring.message
     (impact,) = by_id(report, "RAI.DISPARATE_IMPACT")
-    assert impact.message.startswith("cardholder_age_band:") and "four-fifths" in impact.message
+    assert impact.message.startswith("cardholder_age_band (favourable outcome 1):")
+    assert "four-fifths" in impact.message
     (equalized,) = by_id(report, "RAI.EQUALIZED_ODDS")
     assert equalized.outcome is not Outcome.FAIL  # the gap is in who is flagged, not in errors
     (artifact,) = by_id(report, "SEC.ARTIFACT_UNSAFE")
@@ -154,7 +155,7 @@ def test_job_matching_findings_name_the_planted_problems(
     assert "leaks the future" in temporal.message
     gap = temporal.measured["gap_days"]
     assert isinstance(gap, float) and gap < -30  # about two months of overlap
-    impact = {f.message.split(":", 1)[0]: f.outcome for f in by_id(report, "RAI.DISPARATE_IMPACT")}
+    impact = {f.measured["attribute"]: f.outcome for f in by_id(report, "RAI.DISPARATE_IMPACT")}
     assert impact["gender"] is Outcome.FAIL
     assert impact["age_band"] is not Outcome.FAIL
     (secrets,) = by_id(report, "SEC.SECRETS")

@@ -275,7 +275,6 @@ BAD_DOSSIERS = {
         "security": {"requirements": f"../{p.github_token}/requirements.txt"}
     },
     "a field of the wrong type": lambda p: {"deployment": {"slo": {"latency_p95_ms": p.api_key}}},
-    "an unknown field": lambda p: {"security": {p.github_token: "x"}},
 }
 
 

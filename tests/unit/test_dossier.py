@@ -48,7 +48,6 @@ def test_every_section_optional(tmp_path: Path) -> None:
         ("problem:\n  kpis: lots\n", "problem.kpis"),
         ("data:\n  sensitive_attributes: 7\n", "data.sensitive_attributes"),
         ("problem:\n  kpis:\n    - {name: x, baseline: high}\n", "problem.kpis[0].baseline"),
-        ("modle:\n  name: typo\n", "modle: unknown field"),
         ("deployment:\n  post_launch_review_days: [thirty]\n", "deployment.post_launch_review_days[0]"),
         ("data:\n  sources:\n    - {name: a, refreshed: not-a-date}\n", "data.sources[0].refreshed"),
     ],
