@@ -215,8 +215,8 @@ class FeaturePolicy(_Section):
     )
     proxy_name_match: Literal["fail", "warn", "ignore"] = Field(
         default="warn",
-        description="FE.PROXY: outcome when a feature's name shares a word with a sensitive "
-        "attribute's (age vs age_group).",
+        description="FE.PROXY: outcome when a feature's name derives from a sensitive attribute's "
+        "(age vs age_group: all the words of one name are words of the other).",
     )
     proxy_bins: int = Field(
         default=10, ge=2, le=100, description="FE.PROXY: quantile bins of a numeric feature."

@@ -7,8 +7,9 @@ postcode for a region. Two signals, each judged against the policy:
 * **by the data**: how strongly each feature predicts each declared attribute that is a column
   of the training file (bias-corrected Cramér's V and symmetrised AUC, on the bounded sample the
   leakage check draws; :mod:`langgraph_gates.evidence.proxy`);
-* **by the name**: a feature whose name shares a word with an attribute's (``age`` /
-  ``age_group``, ``sex_code`` / ``sex``), which holds even when the attribute is not in the file.
+* **by the name**: a feature whose name derives from an attribute's (``age`` / ``age_group``,
+  ``sex_code`` / ``sex``: the words of one name are all words of the other, see
+  :func:`name_link`), which holds even when the attribute is not in the file.
 
 A declared sensitive attribute that is itself a feature is FE.SENSITIVE_FEATURE's finding and
 is not judged here again.
@@ -55,6 +56,9 @@ _GENERIC = frozenset(
         "code", "coded", "count", "flag", "group", "grp", "has", "id", "idx", "ind", "is",
         "level", "lvl", "n", "no", "num", "number", "of", "or", "range", "raw", "status",
         "the", "type", "val", "value",
+        # units say how a quantity is measured: age_days and age_years are the same age
+        "day", "days", "hour", "hours", "month", "months", "pct", "percent", "week", "weeks",
+        "year", "years", "yr", "yrs",
     }
 )  # fmt: skip
 
@@ -77,13 +81,20 @@ def _singular(word: str) -> str:
 
 
 def name_link(feature: str, attribute: str) -> str | None:
-    """The word a feature's name shares with a sensitive attribute's, or ``None``.
+    """The word by which a feature's name derives from a sensitive attribute's, or ``None``.
 
-    Whole words only, so ``agency`` is not ``age``; generic coding words (``group``, ``code``,
-    ``status``) and digits never link two names.
+    One name derives from the other when all the words of one are words of the other:
+    ``age_group`` qualifies ``age``, ``sex_code`` qualifies ``sex``. Two names that merely share
+    a word while each has its own (``card_age_days`` and ``cardholder_age_band``: the card's age
+    is not the holder's) are siblings, not derivations; whether such a feature carries the
+    attribute is for the data to say. Whole words only, so ``agency`` is not ``age``; coding
+    words (``group``, ``code``, ``status``), units (``days``), letters and digits do not count.
     """
-    shared = sorted(_words(feature) & _words(attribute))
-    return shared[0] if shared else None
+    f, a = _words(feature), _words(attribute)
+    shared = sorted(f & a)
+    if not shared or not (f <= a or a <= f):
+        return None
+    return shared[0]
 
 
 @dataclass(frozen=True)
@@ -131,7 +142,7 @@ def _name_flags(ctx: CheckContext, features: list[str], attributes: list[str]) -
             word = name_link(feature, attribute)
             if word is not None:
                 outcome = Outcome.FAIL if setting == "fail" else Outcome.WARN
-                reason = f"its name shares the word '{word}' with {attribute}"
+                reason = f"its name derives from {attribute}'s (the word '{word}')"
                 flags.append(_Flag(feature, attribute, outcome, reason))
     return flags
 
