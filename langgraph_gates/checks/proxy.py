@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from pydantic import JsonValue
 
+from langgraph_gates.checks._text import is_documented
 from langgraph_gates.checks.base import (
     CheckContext,
     CheckSpec,
@@ -108,16 +109,18 @@ class _Flag:
     statistic: str | None = None
     value: float | None = None
     band: Band | None = None
+    metric: str = "feature name derived from a sensitive attribute"
 
 
 def _statistic_flags(ctx: CheckContext, report: ProxyReport) -> list[_Flag]:
     pol = ctx.policy.features
     flags = []
     for f in report.features:
-        for stat, value, band in (
-            ("Cramér's V", f.cramers_v, pol.proxy_cramers_v),
-            ("AUC", f.auc, pol.proxy_auc),
+        for stat, value, metric in (
+            ("Cramér's V", f.cramers_v, "proxy_cramers_v"),
+            ("AUC", f.auc, "proxy_auc"),
         ):
+            band: Band = getattr(pol, metric)
             if value is None or band.judge(rounded(value)) is Outcome.PASS:
                 continue
             flags.append(
@@ -129,6 +132,7 @@ def _statistic_flags(ctx: CheckContext, report: ProxyReport) -> list[_Flag]:
                     stat,
                     rounded(value),
                     band,
+                    metric,
                 )
             )
     return flags
@@ -136,6 +140,8 @@ def _statistic_flags(ctx: CheckContext, report: ProxyReport) -> list[_Flag]:
 
 def _name_flags(ctx: CheckContext, features: list[str], attributes: list[str]) -> list[_Flag]:
     setting = ctx.policy.features.proxy_name_match
+    if setting == "ignore":
+        return []
     flags = []
     for feature in features:
         for attribute in attributes:
@@ -208,11 +214,11 @@ def _strongest(reports: list[ProxyReport]) -> str:
 
 
 def _threshold(flags: list[_Flag], outcome: Outcome) -> Threshold:
+    """The band of the first flag with the verdict's outcome (a name link has none)."""
     for flag in flags:
-        if flag.band is not None and flag.outcome is outcome and flag.statistic:
-            metric = "proxy_cramers_v" if flag.statistic.startswith("Cram") else "proxy_auc"
-            return flag.band.threshold(metric)
-    return Threshold(metric="feature name derived from a sensitive attribute", direction="equal")
+        if flag.band is not None and flag.outcome is outcome:
+            return flag.band.threshold(flag.metric)
+    return Threshold(metric=flags[0].metric, direction="equal")
 
 
 def _judge(
@@ -229,8 +235,9 @@ def _judge(
     )
     raised = [f for f in flags if f.outcome is not Outcome.PASS]
     if not raised:
+        how = "by data" if ctx.policy.features.proxy_name_match == "ignore" else "by name or data"
         return ok(
-            f"No feature stands in for a sensitive attribute by name or by data ({scope}; "
+            f"No feature stands in for a sensitive attribute {how} ({scope}; "
             f"{_strongest(reports)}).",
             measured=measured,
             threshold=default,
@@ -287,8 +294,6 @@ def check_proxy(ctx: CheckContext) -> Verdict | list[Verdict]:
     absent = [a for a in declared if a not in present]
     reports = [_report(ctx, a, features) for a in present]
     flags = _name_flags(ctx, [n for n, _ in features], list(declared))
-    if ctx.policy.features.proxy_name_match == "ignore":
-        flags = []
     flags += [flag for r in reports for flag in _statistic_flags(ctx, r)]
     verdict = _judge(ctx, profile, reports, flags, present)
     if not absent:
@@ -304,8 +309,9 @@ def check_proxy(ctx: CheckContext) -> Verdict | list[Verdict]:
 
 
 def _undeclared(ctx: CheckContext, declared: list[str] | None, where: EvidenceRef) -> Verdict:
+    """No attribute to look for proxies of: justified (not applicable) or missing."""
     justification = ctx.dossier.data.sensitive_justification
-    if declared is not None and justification and justification.strip():
+    if declared is not None and is_documented(justification):
         return ok(
             "Not applicable: no sensitive attributes, with a justification "
             "(data.sensitive_justification).",
