@@ -209,6 +209,26 @@ class FeaturePolicy(_Section):
         ge=1_000,
         description="Rows (about) sampled from each file to score single-feature separation.",
     )
+    proxy_cramers_v: Band = Field(
+        default=_above(0.50, None, inclusive=True),
+        description="FE.PROXY: bias-corrected Cramer's V of a feature against a sensitive "
+        "attribute (numeric features in quantile bins). 0.5 is a strong association by "
+        "Cohen's conventions whatever the table's size; warn only by default.",
+    )
+    proxy_auc: Band = Field(
+        default=_above(0.80, None, inclusive=True),
+        description="FE.PROXY: symmetrised AUC of one feature alone predicting a sensitive "
+        "attribute (macro one-vs-rest). 0.8 is 'excellent discrimination' (Hosmer-Lemeshow): "
+        "the model can recover the attribute from that feature; warn only by default.",
+    )
+    proxy_name_match: Literal["fail", "warn", "ignore"] = Field(
+        default="warn",
+        description="FE.PROXY: outcome when a feature's name derives from a sensitive attribute's "
+        "(age vs age_group: all the words of one name are words of the other).",
+    )
+    proxy_bins: int = Field(
+        default=10, ge=2, le=100, description="FE.PROXY: quantile bins of a numeric feature."
+    )
 
 
 class PerformancePolicy(_Section):

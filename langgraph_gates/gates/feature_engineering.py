@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import documentation, leakage, metrics_file
+from langgraph_gates.checks import documentation, leakage, metrics_file, proxy
 from langgraph_gates.checks.base import CheckContext
 from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
@@ -19,7 +19,7 @@ def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]
             groups,
             f"Lineage: {f.lineage}" if f.lineage else "",
             ("Excluded from features: " + ", ".join(f.excluded)) if f.excluded else "",
-            findings_for(findings, "FE.SENSITIVE_FEATURE"),
+            findings_for(findings, "FE.SENSITIVE_FEATURE", "FE.PROXY"),
         ),
         "Transformations and preprocessing": section(
             f.transformations or not_provided("transformations"),
@@ -56,6 +56,7 @@ SPEC = GateSpec(
     default_owner="ML engineer (features)",
     checks=(
         leakage.SENSITIVE_FEATURE,
+        proxy.PROXY,
         documentation.TRANSFORMS,
         leakage.TARGET_LEAKAGE,
         leakage.TEMPORAL_LEAKAGE,

@@ -175,13 +175,13 @@ def test_profiles_are_shared_and_a_rerun_recomputes_nothing(
     ctx.evidence = store
     first = run_all(ctx)
     assert all(f.outcome is not Outcome.ERROR for f in first.values()), first
-    # One profile per file (train, serving, validation), one separation, one overlap: the
-    # DR and FE checks share them.
+    # One profile per file (train, serving, validation), one separation, one overlap, one
+    # proxy scan per sensitive attribute: the DR and FE checks share them.
     assert sorted(store.computed) == sorted(
-        ["tabular-profile"] * 3 + ["tabular-separation", "tabular-overlap"]
+        ["tabular-profile"] * 3 + ["tabular-separation", "tabular-overlap", "tabular-proxy"]
     )
     again = run_all(ctx)
-    assert len(store.computed) == 5, "the same store recomputed evidence"
+    assert len(store.computed) == 6, "the same store recomputed evidence"
     # A new process (new store) with the disk cache: nothing is recomputed either.
     fresh = EvidenceStore(policy_fingerprint=policy.fingerprint(), cache_dir=cache)
     ctx.evidence = fresh
