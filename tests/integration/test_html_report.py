@@ -136,13 +136,13 @@ def test_in_headless_chromium(weak: ReviewReport, tmp_path: Path) -> None:
         blockers = driver.find_element(By.ID, "blockers")
         assert blockers.location["y"] < 1000
         assert "MP.OVERFIT" in blockers.text
-        # A closed gate opens on click and shows its findings.
-        gate = driver.find_element(By.CSS_SELECTOR, 'details[data-gate="data_readiness"]')
+        # A closed (not failing) gate opens on click and shows its findings.
+        gate = driver.find_element(By.CSS_SELECTOR, 'details[data-gate="responsible_ai"]')
         table = gate.find_element(By.CSS_SELECTOR, "table.findings")
         assert gate.get_attribute("open") is None and not table.is_displayed()
         gate.find_element(By.TAG_NAME, "summary").click()
         assert gate.get_attribute("open") is not None and table.is_displayed()
-        assert "DR.LABEL_QC" in table.text
+        assert "RAI.HARMS" in table.text
         errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         assert errors == []
     finally:
