@@ -334,4 +334,13 @@ PROXY = CheckSpec(
     mitigation="For each flagged feature, drop it or show the model stays fair with it "
     "(RAI.DISPARATE_IMPACT per group); a feature derived from a sensitive attribute carries it.",
     reads=("data", "features", "model"),
+    # Warn-only by default; a policy that gives a band a fail level (or fails name matches)
+    # makes an unreadable file fail closed too.
+    fail_level=lambda p: (
+        p.features.proxy_cramers_v.fail is not None
+        or p.features.proxy_auc.fail is not None
+        or p.features.proxy_name_match == "fail"
+    ),
+    needs="data.train with data.sensitive_attributes as columns",
+    evidence_fields=("data.train", "data.sensitive_attributes", "features.excluded"),
 )
