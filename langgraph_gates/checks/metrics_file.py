@@ -17,6 +17,7 @@ from typing import Literal
 
 from pydantic import JsonValue
 
+from langgraph_gates._names import closest
 from langgraph_gates.checks.base import (
     CheckContext,
     CheckSpec,
@@ -492,6 +493,32 @@ def check_validation_strategy(ctx: CheckContext) -> Verdict:
     return ok(f"Validation by {label}.", evidence=where)
 
 
+def _misspelt_features(ctx: CheckContext, names: list[str]) -> dict[str, str]:
+    """Importance keys that are no training column but close to one (likely typos).
+
+    Encoded names (``region_EMEA``) are not close to their column and are left alone. An
+    unreadable training file is reported by the data checks; then nothing is compared.
+    """
+    from langgraph_gates.checks.data import train_profile  # data reads the dossier's files
+
+    try:
+        profile = train_profile(ctx)
+    except EvidenceError:
+        return {}
+    if profile is None:
+        return {}
+    columns = profile.column_names
+    out = {}
+    encoded = tuple(f"{c}{sep}" for c in columns for sep in ("_", "=", "."))
+    for name in names:
+        if name in columns or name.startswith(encoded):  # one-hot levels: region_EMEA
+            continue
+        meant = closest(name, columns)
+        if meant is not None:
+            out[name] = meant
+    return out
+
+
 def check_importance(ctx: CheckContext) -> Verdict:
     metrics = load_metrics(ctx)
     if metrics is None or not metrics.feature_importance:
@@ -500,9 +527,22 @@ def check_importance(ctx: CheckContext) -> Verdict:
             evidence=EvidenceRef(source="performance.metrics:feature_importance"),
         )
     top = sorted(metrics.feature_importance.items(), key=lambda kv: -abs(kv[1]))[:5]
-    measured = {"top": {k: v for k, v in top}, "features": len(metrics.feature_importance)}
+    measured: dict[str, JsonValue] = {
+        "top": {k: v for k, v in top},
+        "features": len(metrics.feature_importance),
+    }
     key = set(ctx.dossier.features.key)
     text = ", ".join(f"{k} ({v:.3g})" for k, v in top)
+    misspelt = _misspelt_features(ctx, list(metrics.feature_importance))
+    if misspelt:
+        measured["misspelt"] = dict(misspelt)
+        shown = "; ".join(f"{k} (did you mean {v!r}?)" for k, v in misspelt.items())
+        return warn(
+            f"Feature importance names features that are not training columns: {shown}.",
+            measured=measured,
+            evidence=_source(ctx),
+            mitigation="Name features in the importance as the training data names them.",
+        )
     if key and not key & {k for k, _ in top}:
         return warn(
             f"None of the key features is among the five most important ({text}): "
