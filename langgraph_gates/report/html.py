@@ -126,8 +126,17 @@ def _selection_rates(f: Finding) -> str:
         lines.insert(0, RefLine(top * ratio_warn, f"{ratio_warn:g} × max", "warn"))
     attr = f.measured.get("attribute", "group")
     return bar_chart(
-        f"Selection rate by {attr}", bars, lines=lines, max_value=max(top * 1.15, 0.01)
+        f"Selection rate by {attr}{_favourable(f)}",
+        bars,
+        lines=lines,
+        max_value=max(top * 1.15, 0.01),
     )
+
+
+def _favourable(f: Finding) -> str:
+    """`` (favourable outcome: 1)``: which decision the rates count."""
+    label = f.measured.get("favorable_label")
+    return f" (favourable outcome: {label})" if label is not None else ""
 
 
 def _odds(f: Finding) -> str:
@@ -141,7 +150,7 @@ def _odds(f: Finding) -> str:
     if not bars:
         return ""
     attr = f.measured.get("attribute", "group")
-    return bar_chart(f"TPR and FPR by {attr}", bars, max_value=1.0)
+    return bar_chart(f"TPR and FPR by {attr}{_favourable(f)}", bars, max_value=1.0)
 
 
 def _calibration(f: Finding) -> str:

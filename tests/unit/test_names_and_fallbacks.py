@@ -248,3 +248,16 @@ def test_selection_rates_need_only_y_pred(make_ctx: MakeCtx, tmp_path: Path) -> 
     assert di.outcome is Outcome.FAIL and di.value == pytest.approx(0.25 / 0.75)
     eo = run_one(fairness.EQUALIZED_ODDS, ctx)
     assert eo.outcome is Outcome.ERROR and eo.counts_as_fail and "y_true" in eo.message
+
+
+def test_fairness_charts_say_which_outcome_is_favourable(make_ctx: MakeCtx, tmp_path: Path) -> None:
+    from langgraph_gates.report.html import _odds, _selection_rates
+
+    rng = np.random.default_rng(5)
+    sex = rng.choice(["f", "m"], 400)
+    y = rng.integers(0, 2, 400)
+    write_csv(tmp_path / "predictions.csv", {"y_true": y.tolist(), "y_pred": y.tolist(), "sex": sex.tolist()})
+    ctx = make_ctx(_fair_dossier(0))
+    di, eo = run_one(fairness.DISPARATE_IMPACT, ctx), run_one(fairness.EQUALIZED_ODDS, ctx)
+    assert "Selection rate by sex (favourable outcome: 0)" in _selection_rates(di)
+    assert "TPR and FPR by sex (favourable outcome: 0)" in _odds(eo)
