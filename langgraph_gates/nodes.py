@@ -158,7 +158,7 @@ def dispatcher(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, An
         "notes": notes,
         # A re-dispatched dossier was stripped already: keep what the first dispatch found.
         "unknown_fields": [
-            u.model_dump(mode="json") for u in (unknown or state.unknown_fields)
+            u.model_dump(mode="json") for u in (unknown or state.unknown_fields or [])
         ],
     }
 
@@ -232,7 +232,7 @@ def make_gate_node(spec: GateSpec) -> Callable[[ReviewState, Runtime[RunContext]
             prior=earlier,
             evidence=_store(rc, policy),
             allow_outside=rc.allow_outside,
-            unknown=tuple(state.unknown_fields),
+            unknown=tuple(state.unknown_fields or ()),
         )
         owner = dossier.owners.get(spec.id) or spec.default_owner
         findings = [f for check in spec.checks for f in run_check(check, ctx, owner=owner)]

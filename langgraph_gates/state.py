@@ -429,7 +429,7 @@ class ReviewState(BaseModel):
         default=None, description="Set by the formatter (nodes write it as plain JSON)."
     )
     notes: Annotated[list[str], append_unique] = Field(default_factory=list)
-    unknown_fields: list[UnknownName] = Field(
-        default_factory=list,
+    unknown_fields: list[UnknownName] | None = Field(
+        default=None,
         description="Dossier fields the format does not know (set by the dispatcher).",
     )

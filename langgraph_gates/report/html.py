@@ -288,7 +288,7 @@ def render_html(report: ReviewReport) -> str:
         _Blocker(f, GATES_BY_ID[g.id].table_name, chart_for(f))
         for g in report.gates
         for f in g.findings
-        if f.outcome is Outcome.FAIL
+        if f.fails_gate
     ]
     blockers = (
         fails

@@ -17,6 +17,7 @@ _OUTCOME_MARK = {
     Outcome.MISSING: "❔ missing",
     Outcome.ERROR: "💥 error",
 }
+_COUNTED = " (counts as fail)"  # a gap that fails its gate (SPEC section 3)
 
 
 def _cell(text: str) -> str:
@@ -84,7 +85,8 @@ def render_md(report: ReviewReport) -> str:
         for f in gate.findings:
             threshold = f.threshold.describe() if f.threshold else ""
             out.append(
-                f"| `{f.check_id}` | {_OUTCOME_MARK[f.outcome]} | {f.severity.value} | "
+                f"| `{f.check_id}` | {_OUTCOME_MARK[f.outcome]}{_COUNTED if f.counts_as_fail else ''} "
+                f"| {f.severity.value} | "
                 f"{_cell(f.message)} | {_cell(measured_text(f))} | {_cell(threshold)} |"
             )
         out.append("")

@@ -71,7 +71,8 @@ def render_txt(report: ReviewReport) -> str:
             out.append("")
         out.append("Checks:")
         for f in gate.findings:
-            line = f"  [{f.outcome.value.upper():7}] {f.check_id} ({f.severity.value}): {f.message}"
+            mark = f.outcome.value.upper() + ("->FAIL" if f.counts_as_fail else "")
+            line = f"  [{mark:7}] {f.check_id} ({f.severity.value}): {f.message}"
             out.append(line)
             m = measured_text(f)
             if m:
@@ -85,7 +86,13 @@ def render_txt(report: ReviewReport) -> str:
     out.append("Gate | Status | Key Risk | Suggested Mitigation | Owner")
     out.append("-----|--------|----------|----------------------|-------")
     for gate in report.gates:
-        cells = [table_name(gate), gate.status.value, gate.key_risk_line, gate.mitigation, gate.owner]
+        cells = [
+            table_name(gate),
+            gate.status.value,
+            gate.key_risk_line,
+            gate.mitigation,
+            gate.owner,
+        ]
         out.append(" | ".join(" ".join(c.split()) for c in cells))
     out.append("")
     out.append(f"Overall Recommendation: {report.recommendation.value} ({report.rationale})")
