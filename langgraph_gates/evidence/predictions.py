@@ -961,15 +961,9 @@ def _selection_only(
     k = len(names)
     n = np.bincount(codes, minlength=k)
     sr = np.bincount(codes, weights=selected.astype(bool), minlength=k) / n
-    total = int(n.sum())
     stats = [
-        GroupStats(
-            group=str(names[i]),
-            n=int(n[i]),
-            share=float(n[i] / total),
-            selection_rate=float(sr[i]),
-        )
-        for i in range(k)
+        GroupStats(group=str(g), n=int(c), share=float(c / n.sum()), selection_rate=float(r))
+        for g, c, r in zip(names, n, sr, strict=True)
     ]
     result = ClassFairness(
         label=label,

@@ -51,12 +51,17 @@ def _get(d: dict[str, Any], dotted: str) -> Any:
     return node
 
 
+def _parent(d: dict[str, Any], dotted: str) -> tuple[dict[str, Any], str]:
+    *parents, last = dotted.split(".")
+    node = d
+    for part in parents:
+        node = node[part]
+    return node, last
+
+
 def _pop(dotted: str) -> Callable[[Path, dict[str, Any]], None]:
     def apply(folder: Path, d: dict[str, Any]) -> None:
-        *parents, last = dotted.split(".")
-        node = d
-        for part in parents:
-            node = node[part]
+        node, last = _parent(d, dotted)
         node.pop(last)
 
     return apply
@@ -64,10 +69,7 @@ def _pop(dotted: str) -> Callable[[Path, dict[str, Any]], None]:
 
 def _rename(dotted: str, new_key: str) -> Callable[[Path, dict[str, Any]], None]:
     def apply(folder: Path, d: dict[str, Any]) -> None:
-        *parents, last = dotted.split(".")
-        node = d
-        for part in parents:
-            node = node[part]
+        node, last = _parent(d, dotted)
         node[new_key] = node.pop(last)
 
     return apply
@@ -75,10 +77,7 @@ def _rename(dotted: str, new_key: str) -> Callable[[Path, dict[str, Any]], None]
 
 def _set(dotted: str, value: Any) -> Callable[[Path, dict[str, Any]], None]:
     def apply(folder: Path, d: dict[str, Any]) -> None:
-        *parents, last = dotted.split(".")
-        node = d
-        for part in parents:
-            node = node[part]
+        node, last = _parent(d, dotted)
         node[last] = value
 
     return apply
