@@ -261,3 +261,18 @@ def test_fairness_charts_say_which_outcome_is_favourable(make_ctx: MakeCtx, tmp_
     di, eo = run_one(fairness.DISPARATE_IMPACT, ctx), run_one(fairness.EQUALIZED_ODDS, ctx)
     assert "Selection rate by sex (favourable outcome: 0)" in _selection_rates(di)
     assert "TPR and FPR by sex (favourable outcome: 0)" in _odds(eo)
+
+
+def test_template_example_text_left_as_is_documents_nothing(make_ctx: MakeCtx) -> None:
+    from langgraph_gates.checks import documentation, framing
+
+    template = yaml.safe_load(DOSSIER_TEMPLATE)
+    objective = template["problem"]["objective"]
+    f = run_one(framing.OBJECTIVE, make_ctx({"problem": {"objective": objective}}))
+    assert f.fails_gate
+    own = "Reduce voluntary churn of B2B accounts by targeting the riskiest ones each month"
+    assert not run_one(framing.OBJECTIVE, make_ctx({"problem": {"objective": own}})).fails_gate
+    rollback = template["deployment"]["rollback_plan"]
+    assert run_one(deployment.ROLLBACK, make_ctx({"deployment": {"rollback_plan": rollback}})).fails_gate
+    qc = template["data"]["labeling_qc"]
+    assert run_one(documentation.LABEL_QC, make_ctx({"data": {"labeling_qc": qc}})).outcome is Outcome.WARN
