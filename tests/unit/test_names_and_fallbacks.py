@@ -276,3 +276,16 @@ def test_template_example_text_left_as_is_documents_nothing(make_ctx: MakeCtx) -
     assert run_one(deployment.ROLLBACK, make_ctx({"deployment": {"rollback_plan": rollback}})).fails_gate
     qc = template["data"]["labeling_qc"]
     assert run_one(documentation.LABEL_QC, make_ctx({"data": {"labeling_qc": qc}})).outcome is Outcome.WARN
+
+
+def test_unknown_fields_with_an_unreadable_metrics_file_lists_the_dossier_names(
+    make_ctx: MakeCtx, tmp_path: Path
+) -> None:
+    (tmp_path / "metrics.json").write_text("{not json")
+    valid, unknown = validate_dossier_unknown({"performance": {"metrics": "metrics.json", "predictons": "p.csv"}})
+    ctx = make_ctx(valid.model_dump(mode="json", exclude_defaults=True))
+    ctx.unknown = tuple(unknown)
+    f = run_one(UNKNOWN_FIELDS["model_performance"], ctx)
+    assert f.outcome is Outcome.WARN and "performance.predictons (did you mean performance.predictions?)" in f.message
+    # The unreadable file itself is the performance checks' finding, and it fails closed there.
+    assert run_one(metrics_file.OVERFIT, ctx).fails_gate
