@@ -131,7 +131,7 @@ class Problem(_Section):
     )
     success_criteria: list[SuccessCriterion] = Field(
         default_factory=list,
-        description="Measurable acceptance thresholds on model metrics (judged in MP.SUCCESS_CRITERIA_MET).",
+        description="Measurable acceptance thresholds on model metrics, judged on held-out data.",
     )
     in_scope: list[str] = Field(default_factory=list, description="What the model decides.")
     out_of_scope: list[str] = Field(
@@ -221,7 +221,8 @@ class Performance(_Section):
     )
     metrics: str | None = Field(
         default=None,
-        description="Metrics JSON: train/validation/test metrics, cv scores, feature_importance.",
+        description="Metrics JSON: {train: {roc_auc: ...}, validation: {...}, test: {...}, cv: {roc_auc: "
+        "[fold scores]}, feature_importance: {feature: weight}}.",
     )
     validation_strategy: Literal["time_split", "kfold", "holdout", "none"] | None = Field(
         default=None, description="How the model was validated."

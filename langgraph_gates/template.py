@@ -40,8 +40,8 @@ EXAMPLES: dict[str, Any] = {
         "name": "my-model",
         "version": "0.1.0",
         "task": "binary_classification",
-        "use_case": "One line on what the model is for",
-        "description": "Free text, any length.",
+        "use_case": "Customer churn prediction for B2B SaaS",
+        "description": "What it predicts, for whom, and how its output is used.",
         "algorithms": ["gradient boosting"],
     },
     "owners": {"data_readiness": "data-platform@example.com"},
@@ -69,7 +69,7 @@ EXAMPLES: dict[str, Any] = {
     "features": {
         "key": ["feature_a", "feature_b"],
         "transformations": "Encodings, scaling, windows, and where they run.",
-        "missingness_strategy": "How missing values are handled.",
+        "missingness_strategy": "Median for numbers, a missing category for text; why.",
         "excluded": ["id"],
     },
     "performance": {
@@ -80,6 +80,7 @@ EXAMPLES: dict[str, Any] = {
         "error_analysis": "Where the model fails, and why.",
     },
     "responsible_ai": {
+        "favorable_label": 1,
         "harms": ["Who could be hurt by a wrong prediction, and how"],
         "governance": {"review_board": "model-risk-committee", "approver": "head-of-ml"},
     },
