@@ -298,8 +298,11 @@ def iter_opcodes(src: Source) -> Iterator[tuple[pickletools.OpcodeInfo, Any, int
     Large counted arguments are skipped and given as a ``_Big`` placeholder; so are overlong
     data lines. Raises :class:`PickleScanError` on an unknown opcode or truncated data.
     """
+    frame_end: int | None = None
     while True:
         pos = src.pos
+        if frame_end is not None and pos >= frame_end:
+            frame_end = None
         code = src.read(1)
         if not code:
             raise PickleScanError("truncated: the data ends before the STOP opcode", pos)
@@ -313,9 +316,26 @@ def iter_opcodes(src: Source) -> Iterator[tuple[pickletools.OpcodeInfo, Any, int
                 arg = _read_arg(src, op, desc.n, pos)
             except (ValueError, UnicodeDecodeError, OverflowError) as exc:
                 raise PickleScanError(f"bad argument of {op.name}: {exc}", pos) from None
+        if op.name == "FRAME":
+            frame_end = _open_frame(frame_end, arg, pos, src.pos)
+        elif frame_end is not None and src.pos > frame_end:
+            # The unpickler reads opcodes from the frame's buffer and then from the file, so an
+            # opcode whose argument straddles the frame's end is read differently by the two
+            # (cpython#154848): what looks like one byte string here can hide calls there.
+            msg = f"{op.name} crosses the end of its FRAME (byte {frame_end}): framing is forged"
+            raise PickleScanError(msg, pos)
         yield op, arg, pos
         if op.name == "STOP":
             return
+
+
+def _open_frame(current_end: int | None, length: Any, pos: int, after: int) -> int:
+    """The end of a frame opened at ``pos``; a frame inside an unfinished one is forged."""
+    if current_end is not None:
+        raise PickleScanError("a FRAME opens inside another frame: framing is forged", pos)
+    if not isinstance(length, int) or length < 0:
+        raise PickleScanError("a FRAME has an invalid length", pos)
+    return after + length
 
 
 def _read_arg(src: Source, op: pickletools.OpcodeInfo, n: int, pos: int) -> Any:

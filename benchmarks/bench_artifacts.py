@@ -1,0 +1,198 @@
+"""Artifact scanners side by side on the peers' own sample sets: caught, benign failed, time.
+
+    python benchmarks/bench_artifacts.py [--tools ours,picklescan,modelscan] [--repeat 3]
+
+Reads ``tests/artifacts/peers/*/MANIFEST.tsv`` (built by ``benchmarks/peer_corpus.py``) and
+runs every tool on every sample in one process, one after the other, so the ratio of their
+times is measured on the same machine in the same run. A tool *fails* a sample when:
+
+* ours: ``scan_artifact`` gives ``unsafe`` or ``unparseable`` (SEC.ARTIFACT_UNSAFE fails);
+* picklescan 1.0.5: ``scan_file_path`` reports an infected file or a scan error;
+* modelscan 0.8.8: ``ModelScan().scan`` reports an issue or an error.
+
+Writes ``benchmarks/artifacts.md`` (assembled into BENCHMARKS.md) and prints the table.
+Nothing is unpickled: every tool here scans statically.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import logging
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "artifacts" / "peers"
+sys.path.insert(0, str(ROOT))
+
+Scanner = Callable[[Path], bool]
+
+
+def ours() -> Scanner:
+    """Our static scanner: fails on unsafe or unverifiable artifacts."""
+    from langgraph_gates.evidence.artifact_scan import scan_artifact
+
+    def run(path: Path) -> bool:
+        return scan_artifact(path).verdict in ("unsafe", "unparseable")
+
+    return run
+
+
+def picklescan() -> Scanner:
+    """picklescan's ``scan_file_path`` (directory scan for folders)."""
+    from picklescan.scanner import scan_directory_path, scan_file_path
+
+    def run(path: Path) -> bool:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            result = scan_directory_path(str(path)) if path.is_dir() else scan_file_path(str(path))
+        return bool(result.infected_files or result.scan_err)
+
+    return run
+
+
+def modelscan() -> Scanner:
+    """modelscan's ``ModelScan().scan`` with its default settings."""
+    from modelscan.modelscan import ModelScan
+
+    def run(path: Path) -> bool:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            result = ModelScan().scan(path)
+        return bool(result["issues"] or result["errors"])
+
+    return run
+
+
+TOOLS: dict[str, Callable[[], Scanner]] = {
+    "ours": ours,
+    "picklescan": picklescan,
+    "modelscan": modelscan,
+}
+
+
+@dataclass
+class Tally:
+    """What one tool did on one sample set."""
+
+    malicious: int = 0
+    caught: int = 0
+    benign: int = 0
+    benign_failed: int = 0
+    seconds: float = 0.0
+    crashed: int = 0
+    missed: list[str] = field(default_factory=list)
+    false_positives: list[str] = field(default_factory=list)
+
+
+def load_manifest(set_dir: Path) -> list[tuple[Path, str]]:
+    """The (sample path, label) rows of one sample set."""
+    rows = []
+    for line in (set_dir / "MANIFEST.tsv").read_text(encoding="utf-8").splitlines()[1:]:
+        rel, label, _origin = line.split("\t")
+        rows.append((set_dir / rel, label))
+    return rows
+
+
+def run_tool(scan: Scanner, samples: list[tuple[Path, str]], repeat: int) -> Tally:
+    """Scan every sample ``repeat`` times; keep the best total time."""
+    best = float("inf")
+    tally = Tally()
+    for round_ in range(repeat):
+        current = Tally()
+        start = time.perf_counter()
+        for path, label in samples:
+            try:
+                failed = scan(path)
+            except Exception:  # a peer that raises has not passed the sample
+                current.crashed += 1
+                failed = True
+            if label == "malicious":
+                current.malicious += 1
+                current.caught += failed
+                if not failed:
+                    current.missed.append(path.name)
+            elif label == "benign":
+                current.benign += 1
+                current.benign_failed += failed
+                if failed:
+                    current.false_positives.append(path.name)
+        current.seconds = time.perf_counter() - start
+        if current.seconds < best:
+            best = current.seconds
+            tally = current
+        del round_
+    return tally
+
+
+def main() -> None:
+    """Run the comparison and write benchmarks/artifacts.md."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tools", default=",".join(TOOLS))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "artifacts.md")
+    parser.add_argument("--verbose", action="store_true", help="list misses and false alarms")
+    args = parser.parse_args()
+    logging.disable(logging.CRITICAL)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    names = [n.strip() for n in args.tools.split(",") if n.strip()]
+    sets = sorted(d for d in CORPUS.iterdir() if (d / "MANIFEST.tsv").exists())
+    scanners = {n: TOOLS[n]() for n in names}
+    results: dict[tuple[str, str], Tally] = {}
+    for set_dir in sets:
+        samples = load_manifest(set_dir)
+        for name, scan in scanners.items():
+            results[(set_dir.name, name)] = run_tool(scan, samples, args.repeat)
+    lines = [
+        "# Artifact scanners on the peers' own sample sets",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; best of {args.repeat} runs, one process, tools one "
+        "after the other.",
+        "Command: `make bench-artifacts` "
+        f"(`python benchmarks/bench_artifacts.py --repeat {args.repeat}`).",
+        "",
+        "| sample set | tool | malicious caught | benign failed | scan errors | seconds |",
+        "|---|---|---|---|---|---|",
+    ]
+    totals: dict[str, Tally] = {n: Tally() for n in names}
+    for set_dir in sets:
+        for name in names:
+            t = results[(set_dir.name, name)]
+            total = totals[name]
+            total.malicious += t.malicious
+            total.caught += t.caught
+            total.benign += t.benign
+            total.benign_failed += t.benign_failed
+            total.crashed += t.crashed
+            total.seconds += t.seconds
+            lines.append(
+                f"| {set_dir.name} | {name} | {t.caught}/{t.malicious} | "
+                f"{t.benign_failed}/{t.benign} | {t.crashed} | {t.seconds:.3f} |"
+            )
+            if args.verbose and (t.missed or t.false_positives):
+                print(f"{set_dir.name} {name}: missed {t.missed} false {t.false_positives}")
+    for name in names:
+        t = totals[name]
+        lines.append(
+            f"| **all** | {name} | {t.caught}/{t.malicious} | {t.benign_failed}/{t.benign} | "
+            f"{t.crashed} | {t.seconds:.3f} |"
+        )
+    if "ours" in totals:
+        lines.append("")
+        for peer in names:
+            if peer != "ours" and totals["ours"].seconds:
+                ratio = totals[peer].seconds / totals["ours"].seconds
+                lines.append(f"- {peer} takes {ratio:.2f}x our time on the whole corpus.")
+    text = "\n".join(lines) + "\n"
+    print(text)
+    args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
