@@ -247,12 +247,104 @@ def build_fickling(repo: Path, out: Path) -> None:
     _write_manifest(out, rows)
 
 
+def build_benign(out: Path) -> None:
+    """Real benign models, one or more per format the README lists (our own generator)."""
+    import collections.abc
+    import pickle
+    import tarfile
+    import zipfile
+
+    os.environ["TF_USE_LEGACY_KERAS"] = "0"
+    import joblib
+    import numpy as np
+    import torch
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    rows: list[tuple[str, str, str]] = []
+
+    def add(rel: str, origin: str) -> Path:
+        rows.append((rel, "benign", origin))
+        return out / rel
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((60, 4)), rng.integers(0, 2, 60)
+    pipe = make_pipeline(FunctionTransformer(np.log1p), StandardScaler(), LogisticRegression())
+    pipe.fit(x, y)
+    add("sklearn_log1p_pipeline.pkl", "scikit-learn pipeline, pickle").write_bytes(
+        pickle.dumps(pipe, protocol=5)
+    )
+    joblib.dump(pipe, add("sklearn_log1p_pipeline.joblib", "scikit-learn pipeline, joblib"))
+    joblib.dump(pipe, add("sklearn_pipeline_z.joblib", "joblib, zlib"), compress=3)
+    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    torch.save(net, add("torch_whole_module.pt", "torch.save of an nn.Module (zip)"))
+    torch.save(net.state_dict(), add("torch_state_dict.pt", "torch.save state_dict (zip)"))
+    torch.save(
+        net.state_dict(),
+        add("torch_state_dict_legacy.pt", "torch.save state_dict (legacy)"),
+        _use_new_zipfile_serialization=False,
+    )
+    np.save(add("numpy_array.npy", "np.save"), x)
+    np.savez_compressed(add("numpy_arrays.npz", "np.savez_compressed"), a=x, b=y)
+    from safetensors.numpy import save_file
+
+    save_file({"w": x.astype("float32")}, str(add("weights.safetensors", "safetensors")))
+    import onnx
+    from onnx import TensorProto, helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"])],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
+    )
+    onnx.save(helper.make_model(graph), str(add("relu.onnx", "onnx.helper model")))
+    import skops.io as sio
+
+    sio.dump(LogisticRegression().fit(x, y), add("logreg.skops", "skops.io.dump"))
+    harmless = [len, collections.abc.Iterable, __import__("__future__").annotations]
+    add("builtins_abc_future.pkl", "pickle of len, Iterable, __future__").write_bytes(
+        pickle.dumps(harmless, protocol=4)
+    )
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
+    model.save(add("keras3_model.keras", "Keras 3 .keras"))
+    model.save(add("keras3_model.h5", "Keras 3 legacy .h5"))
+    model.save_weights(add("keras3.weights.h5", "Keras 3 weights .h5"))
+    import tf_keras
+
+    legacy = tf_keras.Sequential([tf_keras.Input((4,)), tf_keras.layers.Dense(2)])
+    legacy.save(add("tf_keras_model.h5", "tf-keras .h5"))
+    legacy.save(str(out / "tf_keras_savedmodel"))
+    rows.append(("tf_keras_savedmodel", "benign", "tf-keras SavedModel folder"))
+    add("tf_keras_model.pkl", "pickle of a tf-keras model").write_bytes(pickle.dumps(legacy))
+    inner = out / "torch_state_dict.pt"
+    with zipfile.ZipFile(add("zip_in_zip.zip", "a PyTorch zip inside a deflated zip"), "w") as z:
+        z.write(inner, "model/torch_state_dict.pt", compress_type=zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(add("zip_in_zip_stored.zip", "a PyTorch zip inside a stored zip"), "w") as z:
+        z.write(inner, "model/torch_state_dict.pt")
+    with tarfile.open(add("model_folder.tar.gz", "tar.gz of a joblib and a .pt"), "w:gz") as t:
+        t.add(out / "sklearn_log1p_pipeline.joblib", "m/model.joblib")
+        t.add(inner, "m/model.pt")
+    import py7zr
+
+    with py7zr.SevenZipFile(add("model.7z", "7z of a joblib model"), "w") as z:
+        z.write(out / "sklearn_log1p_pipeline.joblib", "model.joblib")
+    _write_manifest(out, rows)
+
+
 def main() -> None:
     """Build the requested sample sets."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--picklescan", type=Path)
     parser.add_argument("--modelscan", type=Path)
     parser.add_argument("--fickling", type=Path)
+    parser.add_argument("--benign", action="store_true", help="real benign models")
     parser.add_argument("--out", type=Path, default=Path("tests/artifacts/peers"))
     args = parser.parse_args()
     if args.picklescan:
@@ -261,6 +353,8 @@ def main() -> None:
         build_fickling(args.fickling, args.out / "fickling")
     if args.modelscan:
         build_modelscan(args.modelscan, args.out / "modelscan")
+    if args.benign:
+        build_benign(args.out / "benign-models")
 
 
 if __name__ == "__main__":

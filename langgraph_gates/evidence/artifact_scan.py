@@ -57,6 +57,7 @@ from langgraph_gates.evidence.keras_scan import (
     parse_json,
 )
 from langgraph_gates.evidence.pickle_scan import (
+    EmbeddedModel,
     ImportedGlobal,
     PickleScanError,
     Source,
@@ -118,6 +119,8 @@ class _Part:
     pickle_based: bool = False
     unknown: bool = False
     scan: StreamScan = field(default_factory=lambda: StreamScan(streams=0))
+    children: list[_Part] = field(default_factory=list)
+    """Parts found inside this one (a model archive embedded in a pickle)."""
 
 
 @dataclass
@@ -289,7 +292,30 @@ def _pickle_part(
         part.scan.problems.append(f"{name}: {exc}")
     if part.scan.joblib and fmt == "pickle":
         part.format = "joblib"
+    for model in part.scan.embedded:
+        member = f"{name}!embedded model @{model.pos}"
+        part.children += _guarded(
+            member, lambda m=member, e=model: _embedded_parts(m, e, open_source, lim)
+        )
     return part
+
+
+def _embedded_parts(
+    name: str, model: EmbeddedModel, open_source: Callable[[], Source], lim: _Limits
+) -> list[_Part]:
+    """Scan a model archive that a pickle hands to Keras' deserializer."""
+    data = model.data
+    if data is None:
+        if model.size > min(lim.max_decompressed, MAX_NESTED_BYTES):
+            raise _UnverifiableError("the embedded model is larger than the size cap")
+        src = open_source()
+        try:
+            src.skip(model.start, "bytes before the embedded model")
+            data = src.read_exact(model.size, "the embedded model")
+        finally:
+            src.close()
+    blob = data
+    return _blob_parts(name, lambda: io.BytesIO(blob), len(blob), lim, 1)
 
 
 def _npy_part(
@@ -480,9 +506,7 @@ def _saved_model_part(name: str, opener: Opener) -> _Part:
     part = _Part(name, "TensorFlow SavedModel")
     for op in sorted(ops & UNSAFE_OPS):
         part.scan.imports.append(
-            _flagged(
-                name, name, "tensorflow.raw_ops", op, "reads or writes host files, or runs Python"
-            )
+            _flagged(name, "tensorflow.raw_ops", op, "reads or writes host files, or runs Python")
         )
     return part
 
@@ -690,6 +714,14 @@ def _unrecognised(name: str, opener: Opener, lim: _Limits, file_size: int | None
     return _Part(name, "unrecognised", unknown=True)
 
 
+def _flatten(parts: Iterable[_Part]) -> list[_Part]:
+    out: list[_Part] = []
+    for p in parts:
+        out.append(p)
+        out += _flatten(p.children)
+    return out
+
+
 def _verdict(parts: Iterable[_Part]) -> Verdict:
     parts = list(parts)
     if any(p.scan.blocked for p in parts):
@@ -704,6 +736,7 @@ def _verdict(parts: Iterable[_Part]) -> Verdict:
 
 
 def _summary(path: str, size: int, parts: list[_Part], fmt: str) -> ArtifactScan:
+    parts = _flatten(parts)
     imports = sorted({g.qualified for p in parts for g in p.scan.imports if g.status == "allowed"})
     blocked: list[BlockedImport] = []
     seen: set[str] = set()

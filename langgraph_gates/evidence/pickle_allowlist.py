@@ -131,6 +131,12 @@ def _exact() -> frozenset[str]:
             names |= {f"scipy.sparse.{cls}", f"scipy.sparse._{fmt}.{cls}"}
             names.add(f"scipy.sparse.{fmt}.{cls}")  # module layout of scipy < 1.8
     names.add("joblib.numpy_pickle.NumpyArrayWrapper")
+    # Keras' pickle support: allowed because the scanner locates the model archive passed to
+    # it and scans that archive too (pickle_scan.EmbeddedModel); if it cannot, the file fails.
+    names |= {
+        f"{pkg}.saving.pickle_utils.deserialize_model_from_bytecode"
+        for pkg in ("keras", "keras.src", "tf_keras", "tf_keras.src", "keras.src.legacy")
+    }
     names |= {
         "collections.OrderedDict",
         "collections.defaultdict",
@@ -177,7 +183,7 @@ def _exact() -> frozenset[str]:
         f"__future__.{n}"
         for n in _words(
             "nested_scopes generators division absolute_import with_statement print_function "
-            "unicode_literals barry_as_FLUFL generator_stop annotations"
+            "unicode_literals barry_as_FLUFL generator_stop annotations _Feature"
         )
     }
     names |= {f"torch._utils.{n}" for n in _TORCH_REBUILD}

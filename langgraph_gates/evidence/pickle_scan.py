@@ -34,6 +34,7 @@ from typing import IO, Any
 from langgraph_gates.evidence.pickle_allowlist import judge_global, normalise
 
 __all__ = [
+    "EmbeddedModel",
     "ImportedGlobal",
     "PickleScanError",
     "Source",
@@ -184,6 +185,8 @@ class _Big:
 
     kind: str
     size: int
+    start: int = -1
+    """Stream offset of the payload (after its length prefix), or -1 when unknown."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,31 @@ class ImportedGlobal:
         return f"{module}.{name}"
 
 
+@dataclass(frozen=True)
+class EmbeddedModel:
+    """A model archive embedded in a pickle as bytes (Keras' pickle support).
+
+    ``keras``/``tf_keras`` pickle a model as ``deserialize_model_from_bytecode(<.keras zip>)``,
+    which loads the archive with ``safe_mode=False``: the archive must be scanned too.
+    """
+
+    stream: str
+    pos: int
+    data: bytes | None = None
+    start: int = -1
+    size: int = 0
+
+
+_KERAS_DESERIALIZERS = frozenset(
+    f"{pkg}.saving.pickle_utils.deserialize_model_from_bytecode"
+    for pkg in ("keras", "keras.src", "tf_keras", "tf_keras.src", "keras.src.legacy")
+)
+
+
+def _is_keras_deserializer(value: Any) -> bool:
+    return isinstance(value, _Global) and f"{value.module}.{value.name}" in _KERAS_DESERIALIZERS
+
+
 @dataclass
 class StreamScan:
     """What scanning one or more pickle streams found."""
@@ -269,6 +297,8 @@ class StreamScan:
     arrays: int = 0
     joblib: bool = False
     trailing_bytes: int = 0
+    embedded: list[EmbeddedModel] = field(default_factory=list)
+    """Model archives passed as bytes to a Keras deserializer (scanned by the caller)."""
 
     @property
     def blocked(self) -> list[ImportedGlobal]:
@@ -285,6 +315,7 @@ class StreamScan:
         self.arrays += other.arrays
         self.joblib = self.joblib or other.joblib
         self.trailing_bytes += other.trailing_bytes
+        self.embedded += other.embedded
 
 
 def _decode(op: pickletools.OpcodeInfo, raw: bytes) -> Any:
@@ -359,8 +390,9 @@ def _read_arg(src: Source, op: pickletools.OpcodeInfo, n: int, pos: int) -> Any:
         if length < 0:
             raise PickleScanError(f"{op.name} has a negative length", pos)
         if length > KEEP_BYTES:
+            start = src.pos
             src.skip(length, f"{op.name} payload")
-            return _Big(op.name, length)
+            return _Big(op.name, length, start)
         return _decode(op, prefix + src.read_exact(length, f"{op.name} payload"))
     return _decode(op, src.read_exact(n, f"{op.name} argument"))
 
@@ -583,7 +615,10 @@ class _Machine:
             if name == "GLOBAL":
                 push(glob)
             else:
-                push(_Instance(glob, tuple(self._pop_mark(pos))))
+                items = tuple(self._pop_mark(pos))
+                if _is_keras_deserializer(glob):
+                    self._embedded_model(items, pos)
+                push(_Instance(glob, items))
         elif name == "STACK_GLOBAL":
             gname = self._pop(pos)
             module = self._pop(pos)
@@ -598,6 +633,8 @@ class _Machine:
         elif name == "REDUCE":
             args = self._pop(pos)
             func = self._pop(pos)
+            if _is_keras_deserializer(func):
+                self._embedded_model(args, pos)
             push(_Instance(func, args))
         elif name == "NEWOBJ":
             args = self._pop(pos)
@@ -612,6 +649,8 @@ class _Machine:
             items = self._pop_mark(pos)
             if not items:
                 raise PickleScanError("OBJ without a class", pos)
+            if _is_keras_deserializer(items[0]):
+                self._embedded_model(tuple(items[1:]), pos)
             push(_Instance(items[0], tuple(items[1:])))
         elif name == "BUILD":
             state = self._pop(pos)
@@ -637,6 +676,20 @@ class _Machine:
             pass
         else:  # pragma: no cover - every opcode of pickletools is handled above
             raise PickleScanError(f"unhandled opcode {name}", pos)
+
+    def _embedded_model(self, args: Any, pos: int) -> None:
+        """Note where the model archive handed to a Keras deserializer lies in the stream."""
+        payload = args[0] if isinstance(args, tuple) and len(args) == 1 else None
+        if isinstance(payload, bytes):
+            self.result.embedded.append(EmbeddedModel(self.label, pos, data=payload))
+        elif isinstance(payload, _Big) and payload.start >= 0 and "BYTES" in payload.kind:
+            self.result.embedded.append(
+                EmbeddedModel(self.label, pos, start=payload.start, size=payload.size)
+            )
+        else:
+            # The loader would open whatever this builds with safe_mode=False: unverifiable.
+            msg = "a Keras model is deserialized from bytes that cannot be located statically"
+            raise PickleScanError(msg, pos)
 
     def _joblib_payload(self, wrapper: _Instance, pos: int) -> None:
         """Skip (or scan, for object arrays) the array data joblib writes after a wrapper."""
