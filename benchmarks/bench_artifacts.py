@@ -7,8 +7,11 @@ runs every tool on every sample in one process, one after the other, so the rati
 times is measured on the same machine in the same run. A tool *fails* a sample when:
 
 * ours: ``scan_artifact`` gives ``unsafe`` or ``unparseable`` (SEC.ARTIFACT_UNSAFE fails);
-* picklescan 1.0.5: ``scan_file_path`` reports an infected file or a scan error;
-* modelscan 0.8.8: ``ModelScan().scan`` reports an issue or an error.
+* picklescan 1.0.5: ``scan_file_path`` reports an infected file;
+* modelscan 0.8.8: ``ModelScan().scan`` reports an issue.
+
+A peer's scan errors (picklescan's ``scan_err``, modelscan's ``errors``) are counted apart, in
+the "scan errors" column: those tools report them beside a pass, not as a failure.
 
 Writes ``benchmarks/artifacts.md`` (assembled into BENCHMARKS.md) and prints the table.
 Nothing is unpickled: every tool here scans statically.
@@ -32,15 +35,17 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "artifacts" / "peers"
 sys.path.insert(0, str(ROOT))
 
-Scanner = Callable[[Path], bool]
+Scanner = Callable[[Path], tuple[bool, bool]]
+"""Returns (the tool fails the sample, the tool reported a scan error)."""
 
 
 def ours() -> Scanner:
     """Our static scanner: fails on unsafe or unverifiable artifacts."""
     from langgraph_gates.evidence.artifact_scan import scan_artifact
 
-    def run(path: Path) -> bool:
-        return scan_artifact(path).verdict in ("unsafe", "unparseable")
+    def run(path: Path) -> tuple[bool, bool]:
+        scan = scan_artifact(path)
+        return scan.verdict in ("unsafe", "unparseable"), scan.verdict == "unparseable"
 
     return run
 
@@ -49,10 +54,10 @@ def picklescan() -> Scanner:
     """picklescan's ``scan_file_path`` (directory scan for folders)."""
     from picklescan.scanner import scan_directory_path, scan_file_path
 
-    def run(path: Path) -> bool:
+    def run(path: Path) -> tuple[bool, bool]:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             result = scan_directory_path(str(path)) if path.is_dir() else scan_file_path(str(path))
-        return bool(result.infected_files or result.scan_err)
+        return bool(result.infected_files), bool(result.scan_err)
 
     return run
 
@@ -61,10 +66,10 @@ def modelscan() -> Scanner:
     """modelscan's ``ModelScan().scan`` with its default settings."""
     from modelscan.modelscan import ModelScan
 
-    def run(path: Path) -> bool:
+    def run(path: Path) -> tuple[bool, bool]:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             result = ModelScan().scan(path)
-        return bool(result["issues"] or result["errors"])
+        return bool(result["issues"]), bool(result["errors"])
 
     return run
 
@@ -108,10 +113,10 @@ def run_tool(scan: Scanner, samples: list[tuple[Path, str]], repeat: int) -> Tal
         start = time.perf_counter()
         for path, label in samples:
             try:
-                failed = scan(path)
-            except Exception:  # a peer that raises has not passed the sample
-                current.crashed += 1
-                failed = True
+                failed, errored = scan(path)
+            except Exception:  # a tool that raises has not passed the sample
+                failed, errored = True, True
+            current.crashed += errored
             if label == "malicious":
                 current.malicious += 1
                 current.caught += failed
@@ -128,6 +133,18 @@ def run_tool(scan: Scanner, samples: list[tuple[Path, str]], repeat: int) -> Tal
             tally = current
         del round_
     return tally
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for pkg in ("picklescan", "modelscan"):
+        try:
+            out.append(f"{pkg} {version(pkg)}")
+        except PackageNotFoundError:
+            out.append(f"{pkg} (not installed)")
+    return ", ".join(out)
 
 
 def main() -> None:
@@ -151,11 +168,28 @@ def main() -> None:
     lines = [
         "# Artifact scanners on the peers' own sample sets",
         "",
+        f"Written by `benchmarks/bench_artifacts.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+        "### Method",
+        "",
+        "Samples: `tests/artifacts/peers/*/MANIFEST.tsv` (picklescan's committed test files, "
+        "modelscan's fixtures, the pickles fickling's bypass tests judge, and real benign "
+        "models; see `tests/artifacts/peers/README.md`). Tools: this scanner "
+        f"({_versions()}). A sample counts as failed by a tool when ours says `unsafe` or "
+        "`unparseable`, picklescan reports an infected file, modelscan reports an issue. "
+        "Each tool scans every sample of a set in turn in this one process (imports done "
+        "before timing); the time is the best of the repeats.",
+        "",
+        "### Results",
+        "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; best of {args.repeat} runs, one process, tools one "
         "after the other.",
         "Command: `make bench-artifacts` "
         f"(`python benchmarks/bench_artifacts.py --repeat {args.repeat}`).",
+        "",
+        "Ours fails a file it cannot verify (its scan errors are failures); the peers report "
+        "scan errors beside a pass.",
         "",
         "| sample set | tool | malicious caught | benign failed | scan errors | seconds |",
         "|---|---|---|---|---|---|",
