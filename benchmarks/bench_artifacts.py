@@ -223,6 +223,13 @@ def main() -> None:
             if peer != "ours" and totals["ours"].seconds:
                 ratio = totals[peer].seconds / totals["ours"].seconds
                 lines.append(f"- {peer} takes {ratio:.2f}x our time on the whole corpus.")
+        # Per set too: the whole-corpus ratio is dominated by the few large pickles.
+        for set_dir in sets:
+            mine = results[(set_dir.name, "ours")].seconds
+            for peer in names:
+                theirs = results[(set_dir.name, peer)].seconds
+                if peer != "ours" and mine:
+                    lines.append(f"- {set_dir.name}: {peer} takes {theirs / mine:.2f}x our time.")
     text = "\n".join(lines) + "\n"
     print(text)
     args.out.write_text(text, encoding="utf-8")

@@ -150,7 +150,7 @@ def build_modelscan(repo: Path, out: Path) -> None:
     _write_manifest(out, rows)
 
 
-_RECORDER = '''
+_RECORDER = """
 import fickling.analysis as analysis
 import fickling.fickle as fickle
 import hashlib, os, pytest
@@ -198,7 +198,7 @@ def check_safety(pickled, *args, **kwargs):
 
 fickle.Pickled.load = staticmethod(load)
 analysis.check_safety = check_safety
-'''
+"""
 
 # Tests of test_bypasses.py whose pickles the test expects to be judged safe.
 _FICKLING_BENIGN_TESTS = {
@@ -326,7 +326,9 @@ def build_benign(out: Path) -> None:
     inner = out / "torch_state_dict.pt"
     with zipfile.ZipFile(add("zip_in_zip.zip", "a PyTorch zip inside a deflated zip"), "w") as z:
         z.write(inner, "model/torch_state_dict.pt", compress_type=zipfile.ZIP_DEFLATED)
-    with zipfile.ZipFile(add("zip_in_zip_stored.zip", "a PyTorch zip inside a stored zip"), "w") as z:
+    with zipfile.ZipFile(
+        add("zip_in_zip_stored.zip", "a PyTorch zip inside a stored zip"), "w"
+    ) as z:
         z.write(inner, "model/torch_state_dict.pt")
     with tarfile.open(add("model_folder.tar.gz", "tar.gz of a joblib and a .pt"), "w:gz") as t:
         t.add(out / "sklearn_log1p_pipeline.joblib", "m/model.joblib")
