@@ -75,6 +75,8 @@ MAX_MEMBERS = 10_000
 MAX_FOLDER_FILES = 2_000
 MAX_DEPTH = 3
 MAX_SAFETENSORS_HEADER = 100 * 2**20
+IN_MEMORY_BYTES = 8 * 2**20
+"""Files up to this size are read into memory once instead of being reopened per pass."""
 MAX_NESTED_BYTES = 1024 * 2**20
 """Largest forward-only member (of a compressed archive) read into memory to be opened."""
 MAX_CONFIG_BYTES = 64 * 2**20
@@ -380,6 +382,12 @@ def _seekable(opener: Opener, lim: _Limits) -> Opener:
     return lambda: io.BytesIO(data)
 
 
+def _in_memory(opener: Opener, lim: _Limits) -> Opener:
+    cap = min(lim.max_decompressed, MAX_NESTED_BYTES)
+    data = _read_all(opener, cap, "a compressed archive")
+    return lambda: io.BytesIO(data)
+
+
 def _read_all(opener: Opener, cap: int, what: str) -> bytes:
     with opener() as fh:
         data = fh.read(cap + 1)
@@ -667,7 +675,9 @@ def _blob_parts(
             part.scan.problems.append(f"{name}: cannot be decompressed ({type(exc).__name__})")
             return [part]
         if _is_tar(inner_head):
-            return _tar_parts(name, _seekable(opener, lim), lim, depth)
+            # Decompressed once into memory: tarfile would otherwise decompress the whole
+            # stream again for every member it opens.
+            return _tar_parts(name, _in_memory(inner, lim), lim, depth)
         if inner_head.startswith(b"\x93NUMPY"):
             return [_npy_part(name, inner_head, inner, lim)]
         part = _pickle_part(name, "pickle", inner, lim)
@@ -875,20 +885,30 @@ def _scan_artifact(
         return ArtifactScan(
             path=shown, format="(not inspected)", verdict="too_large", size_bytes=size
         )
-    parts = _file_parts(shown, path, lim)
+    parts = _file_parts(shown, path, lim, size)
     fmt = parts[0].format if parts else "empty"
     return _summary(shown, size, parts, fmt)
 
 
-def _file_parts(name: str, path: Path, lim: _Limits) -> list[_Part]:
-    size = path.stat().st_size
+def _file_parts(name: str, path: Path, lim: _Limits, size: int | None = None) -> list[_Part]:
+    size = path.stat().st_size if size is None else size
     if size == 0:
         part = _Part(name, "empty file", unknown=True)
         part.scan.problems.append(f"{name}: the file is empty")
         return [part]
+    opener: Opener
+    if size <= IN_MEMORY_BYTES:
+        # A small file is read once: every later pass (head, format probes, the pickle scan,
+        # archive members) reads memory instead of reopening the file.
+        data = path.read_bytes()
 
-    def opener() -> IO[bytes]:
-        return path.open("rb")
+        def opener() -> IO[bytes]:
+            return io.BytesIO(data)
+
+    else:
+
+        def opener() -> IO[bytes]:
+            return path.open("rb")
 
     try:
         return _blob_parts(name, opener, size, lim, 0, path=path)

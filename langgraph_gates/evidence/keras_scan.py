@@ -114,11 +114,11 @@ def keras_metadata_configs(blob: bytes) -> list[Any]:
     configs = []
     try:
         for num, value in fields(blob):
-            if num != 1 or not isinstance(value, bytes):
+            if num != 1 or not isinstance(value, memoryview):
                 continue
             for inner_num, inner in fields(value):
-                if inner_num == 5 and isinstance(inner, bytes) and inner:
-                    configs.append(parse_json(inner, "a keras_metadata.pb record"))
+                if inner_num == 5 and isinstance(inner, memoryview) and len(inner):
+                    configs.append(parse_json(bytes(inner), "a keras_metadata.pb record"))
     except ProtobufError as exc:
         msg = f"keras_metadata.pb cannot be decoded: {exc}"
         raise KerasConfigError(msg) from None

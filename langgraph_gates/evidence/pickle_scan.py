@@ -27,6 +27,7 @@ import io
 import os
 import pickle
 import pickletools
+import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -107,17 +108,32 @@ class Source:
 
     def read(self, n: int) -> bytes:
         """Read up to ``n`` bytes (fewer only at the end of the data)."""
+        if not self._pushback:
+            # The common case, once per opcode: one read, accounted inline.
+            out = self._fh.read(n)
+            if len(out) < n and out:
+                out += self._read_more(n - len(out))
+            self.pos += len(out)
+            if self._limit is not None and self.pos > self._limit:
+                self.pos -= len(out)
+                self._account(len(out))
+            return out
+        out, self._pushback = self._pushback[:n], self._pushback[n:]
+        n -= len(out)
+        if n > 0:
+            out += self._read_more(n)
+        self._account(len(out))
+        return out
+
+    def _read_more(self, n: int) -> bytes:
+        # Raw streams may return short reads before the end: keep reading until n or EOF.
         out = b""
-        if self._pushback:
-            out, self._pushback = self._pushback[:n], self._pushback[n:]
-            n -= len(out)
         while n > 0:
             chunk = self._fh.read(n)
             if not chunk:
                 break
             out += chunk
             n -= len(chunk)
-        self._account(len(out))
         return out
 
     def read_exact(self, n: int, what: str) -> bytes:
@@ -323,6 +339,29 @@ def _decode(op: pickletools.OpcodeInfo, raw: bytes) -> Any:
     return op.arg.reader(io.BytesIO(raw))
 
 
+_UNPACK = {
+    "uint1": lambda b: b[0],
+    "uint2": lambda b: int.from_bytes(b, "little"),
+    "int4": lambda b: int.from_bytes(b, "little", signed=True),
+    "uint4": lambda b: int.from_bytes(b, "little"),
+    "uint8": lambda b: int.from_bytes(b, "little"),
+    "float8": lambda b: struct.unpack(">d", b)[0],
+}
+"""Fixed-width arguments decoded as pickletools' readers do, without a BytesIO per opcode."""
+_PAYLOAD = {
+    "bytes1": bytes,
+    "bytes4": bytes,
+    "bytes8": bytes,
+    "bytearray8": bytearray,
+    "unicodestring1": lambda b: str(b, "utf-8", "surrogatepass"),
+    "unicodestring4": lambda b: str(b, "utf-8", "surrogatepass"),
+    "unicodestring8": lambda b: str(b, "utf-8", "surrogatepass"),
+    "string1": lambda b: b.decode("latin-1"),
+    "string4": lambda b: b.decode("latin-1"),
+}
+"""Counted arguments: the payload decoded as pickletools' readers do."""
+
+
 def iter_opcodes(src: Source) -> Iterator[tuple[pickletools.OpcodeInfo, Any, int]]:
     """Yield ``(opcode, argument, position)`` like :func:`pickletools.genops`, up to STOP.
 
@@ -393,8 +432,12 @@ def _read_arg(src: Source, op: pickletools.OpcodeInfo, n: int, pos: int) -> Any:
             start = src.pos
             src.skip(length, f"{op.name} payload")
             return _Big(op.name, length, start)
-        return _decode(op, prefix + src.read_exact(length, f"{op.name} payload"))
-    return _decode(op, src.read_exact(n, f"{op.name} argument"))
+        payload = src.read_exact(length, f"{op.name} payload")
+        fast = _PAYLOAD.get(op.arg.name) if op.arg is not None else None
+        return fast(payload) if fast is not None else _decode(op, prefix + payload)
+    raw = src.read_exact(n, f"{op.name} argument")
+    unpack = _UNPACK.get(op.arg.name) if op.arg is not None else None
+    return unpack(raw) if unpack is not None else _decode(op, raw)
 
 
 def _class_of(value: Any) -> _Global | None:
@@ -525,12 +568,13 @@ class _Machine:
 
     # -- the run -------------------------------------------------------------------------
     def run(self) -> StreamScan:
+        result, step = self.result, self._step
         for op, arg, pos in iter_opcodes(self.src):
-            self.result.opcodes += 1
-            self._step(op.name, arg, pos)
-            if self.result.opcodes % _CHECK_EVERY == 0:
+            result.opcodes += 1
+            step(op.name, arg, pos)
+            if result.opcodes % _CHECK_EVERY == 0:
                 self._check_bounds(pos)
-        return self.result
+        return result
 
     def _check_bounds(self, pos: int) -> None:
         if self.result.opcodes > MAX_OPCODES:
@@ -542,8 +586,19 @@ class _Machine:
     def _step(self, name: str, arg: Any, pos: int) -> None:
         # Not `self.stack.append`: MARK and pop_mark swap the list that `self.stack` names.
         push = self._push
+        # The branches are exclusive; the most frequent opcodes come first.
         if name in _PUSH_ARG:
             push(arg if not isinstance(arg, bytearray) else OPAQUE)
+        elif name == "MEMOIZE":
+            self.memo[len(self.memo)] = self._top(pos)
+        elif name in _MEMO_PUT:
+            if not isinstance(arg, int) or arg < 0:
+                raise PickleScanError("negative or invalid memo key", pos)
+            self.memo[arg] = self._top(pos)
+        elif name in _MEMO_GET:
+            if not isinstance(arg, int) or arg not in self.memo:
+                raise PickleScanError(f"memo key {arg!r} was never stored", pos)
+            push(self.memo[arg])
         elif name in _PUSH_CONST:
             push(_PUSH_CONST[name])
         elif name == "EMPTY_DICT":
@@ -599,16 +654,6 @@ class _Machine:
             self._pop_mark(pos)
         elif name == "DUP":
             push(self._top(pos))
-        elif name in ("GET", "BINGET", "LONG_BINGET"):
-            if not isinstance(arg, int) or arg not in self.memo:
-                raise PickleScanError(f"memo key {arg!r} was never stored", pos)
-            push(self.memo[arg])
-        elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
-            if not isinstance(arg, int) or arg < 0:
-                raise PickleScanError("negative or invalid memo key", pos)
-            self.memo[arg] = self._top(pos)
-        elif name == "MEMOIZE":
-            self.memo[len(self.memo)] = self._top(pos)
         elif name in ("GLOBAL", "INST"):
             module, _, gname = str(arg).partition(" ")
             glob = self._record(module, gname, pos)
@@ -730,6 +775,8 @@ _PUSH_ARG = frozenset(
         "FLOAT BINFLOAT"
     )
 )
+_MEMO_PUT = frozenset(("PUT", "BINPUT", "LONG_BINPUT"))
+_MEMO_GET = frozenset(("GET", "BINGET", "LONG_BINGET"))
 _PUSH_CONST: dict[str, Any] = {
     "NONE": None,
     "NEWTRUE": True,

@@ -1,7 +1,7 @@
 """A minimal protobuf wire-format reader (no schema, no protobuf package, no TensorFlow).
 
 Enough to walk a SavedModel's ``saved_model.pb`` and a tf-keras ``keras_metadata.pb`` by field
-number: varints, fixed 32/64-bit values and length-delimited fields (returned as bytes, to be
+number: varints, fixed 32/64-bit values and length-delimited fields (returned as memoryviews, to be
 decoded again by the caller when the schema says they are messages). Malformed input raises
 :class:`ProtobufError`; nothing is executed.
 """
@@ -17,7 +17,7 @@ class ProtobufError(Exception):
     """The bytes are not a well-formed protobuf message."""
 
 
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
+def _varint(data: bytes | memoryview, pos: int) -> tuple[int, int]:
     result = 0
     shift = 0
     while True:
@@ -35,12 +35,21 @@ def _varint(data: bytes, pos: int) -> tuple[int, int]:
             raise ProtobufError(msg)
 
 
-def fields(data: bytes) -> Iterator[tuple[int, int | bytes]]:
-    """Yield ``(field_number, value)``: an int for varint/fixed fields, bytes otherwise."""
+def fields(data: bytes | memoryview) -> Iterator[tuple[int, int | memoryview]]:
+    """Yield ``(field_number, value)``: an int for varint/fixed fields, else a memoryview.
+
+    Length-delimited values are zero-copy views into ``data`` (a model graph nests messages
+    several levels deep; copying each level would copy the graph as many times).
+    """
+    data = data if isinstance(data, memoryview) else memoryview(data)
     pos = 0
     end = len(data)
     while pos < end:
-        key, pos = _varint(data, pos)
+        key = data[pos]
+        if key < 0x80:  # one-byte keys are the rule (field numbers below 16)
+            pos += 1
+        else:
+            key, pos = _varint(data, pos)
         number, wire = key >> 3, key & 7
         if number == 0:
             msg = "field number 0"
@@ -54,7 +63,11 @@ def fields(data: bytes) -> Iterator[tuple[int, int | bytes]]:
             yield number, int.from_bytes(data[pos : pos + 8], "little")
             pos += 8
         elif wire == 2:
-            length, pos = _varint(data, pos)
+            if pos < end and data[pos] < 0x80:
+                length = data[pos]
+                pos += 1
+            else:
+                length, pos = _varint(data, pos)
             if pos + length > end:
                 raise ProtobufError("a length-delimited field runs past the end")
             yield number, data[pos : pos + length]

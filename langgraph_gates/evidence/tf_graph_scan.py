@@ -36,24 +36,24 @@ class TfGraphError(Exception):
     """``saved_model.pb`` cannot be decoded as a SavedModel."""
 
 
-def _node_ops(node_def: bytes, out: set[str]) -> None:
+def _node_ops(node_def: memoryview, out: set[str]) -> None:
     for num, value in fields(node_def):
-        if num == 2 and isinstance(value, bytes):
-            out.add(value.decode("utf-8", errors="replace"))
+        if num == 2 and isinstance(value, memoryview):
+            out.add(str(value, "utf-8", errors="replace"))
 
 
-def _graph_ops(graph_def: bytes, out: set[str]) -> None:
+def _graph_ops(graph_def: memoryview, out: set[str]) -> None:
     for num, value in fields(graph_def):
-        if not isinstance(value, bytes):
+        if not isinstance(value, memoryview):
             continue
         if num == 1:
             _node_ops(value, out)
         elif num == 2:
             for fnum, function in fields(value):
-                if fnum != 1 or not isinstance(function, bytes):
+                if fnum != 1 or not isinstance(function, memoryview):
                     continue
                 for dnum, node_def in fields(function):
-                    if dnum == 3 and isinstance(node_def, bytes):
+                    if dnum == 3 and isinstance(node_def, memoryview):
                         _node_ops(node_def, out)
 
 
@@ -67,10 +67,10 @@ def saved_model_ops(blob: bytes) -> set[str]:
     graphs = 0
     try:
         for num, meta_graph in fields(blob):
-            if num != 2 or not isinstance(meta_graph, bytes):
+            if num != 2 or not isinstance(meta_graph, memoryview):
                 continue
             for mnum, graph_def in fields(meta_graph):
-                if mnum == 2 and isinstance(graph_def, bytes):
+                if mnum == 2 and isinstance(graph_def, memoryview):
                     graphs += 1
                     _graph_ops(graph_def, ops)
     except ProtobufError as exc:
