@@ -92,6 +92,10 @@ class BlockedImport(BaseModel):
     callable: str = Field(description="module.name, e.g. 'os.system'.")
     status: Literal["dangerous", "not_allowed"]
     where: str = Field(description="File or archive member, and byte offset of the opcode.")
+    kind: Literal["import", "layer", "op"] = Field(
+        default="import",
+        description="A pickle import, a Keras layer that carries code, or a TensorFlow op.",
+    )
 
 
 class ArtifactScan(BaseModel):
@@ -360,6 +364,12 @@ def _problem_part(name: str, fmt: str, message: str) -> _Part:
     return part
 
 
+# Code-bearing elements that are not pickle imports are reported under these pseudo-modules
+# (no pickle can import a module named with angle brackets, so the two never mix).
+_KERAS_MODULE = "<keras layer>"
+_TF_OPS_MODULE = "<tensorflow op>"
+
+
 def _flagged(stream: str, module: str, what: str, reason: str) -> ImportedGlobal:
     """A code-bearing element that is not a pickle import (a Keras layer, a TF op)."""
     return ImportedGlobal(module, what, stream, 0, "dangerous", reason)
@@ -477,7 +487,7 @@ def _code_layer_part(name: str, fmt: str, layers: list[str]) -> _Part:
     part = _Part(name, fmt)
     for layer in layers:
         part.scan.imports.append(
-            _flagged(name, "keras.layers", layer, "a Lambda layer carries Python code")
+            _flagged(name, _KERAS_MODULE, layer, "a Lambda layer carries Python code")
         )
     return part
 
@@ -514,7 +524,7 @@ def _saved_model_part(name: str, opener: Opener) -> _Part:
     part = _Part(name, "TensorFlow SavedModel")
     for op in sorted(ops & UNSAFE_OPS):
         part.scan.imports.append(
-            _flagged(name, "tensorflow.raw_ops", op, "reads or writes host files, or runs Python")
+            _flagged(name, _TF_OPS_MODULE, op, "reads or writes host files, or runs Python")
         )
     return part
 
@@ -745,6 +755,12 @@ def _verdict(parts: Iterable[_Part]) -> Verdict:
     return "safe"
 
 
+_KINDS: dict[str, Literal["import", "layer", "op"]] = {
+    _KERAS_MODULE: "layer",
+    _TF_OPS_MODULE: "op",
+}
+
+
 def _summary(path: str, size: int, parts: list[_Part], fmt: str) -> ArtifactScan:
     parts = _flatten(parts)
     imports = sorted({g.qualified for p in parts for g in p.scan.imports if g.status == "allowed"})
@@ -752,7 +768,13 @@ def _summary(path: str, size: int, parts: list[_Part], fmt: str) -> ArtifactScan
     seen: set[str] = set()
     for p in parts:
         for g in p.scan.blocked:
-            key = g.qualified if g.module != "<unresolved>" else f"<unresolved: {g.name}>"
+            kind = _KINDS.get(g.module, "import")
+            if kind == "layer":
+                key = f"Keras {g.name}"
+            elif kind == "op":
+                key = f"TensorFlow op {g.name}"
+            else:
+                key = g.qualified if g.module != "<unresolved>" else f"<unresolved: {g.name}>"
             # Names come from the file: keep them short and printable in reports.
             key = "".join(c if c.isprintable() else "?" for c in key)[:120]
             if key in seen:
@@ -761,7 +783,8 @@ def _summary(path: str, size: int, parts: list[_Part], fmt: str) -> ArtifactScan
             status: Literal["dangerous", "not_allowed"] = (
                 "dangerous" if g.status == "dangerous" else "not_allowed"
             )
-            blocked.append(BlockedImport(callable=key, status=status, where=f"{g.stream} @{g.pos}"))
+            where = g.stream if kind != "import" else f"{g.stream} @{g.pos}"
+            blocked.append(BlockedImport(callable=key, status=status, where=where, kind=kind))
     # Dangerous first: they are what the reader must see.
     blocked.sort(key=lambda b: (b.status != "dangerous", b.callable))
     return ArtifactScan(
@@ -850,16 +873,7 @@ def _scan_artifact(
     max_decompressed_bytes: int = 16 * 4096 * 2**20,
     max_files: int = MAX_FOLDER_FILES,
 ) -> ArtifactScan:
-    """Inspect an artifact file or folder statically.
-
-    Args:
-        path: the artifact (file or folder).
-        display: the name to show (the dossier's relative path).
-        extra_allowed: policy additions to the pickle allowlist.
-        max_bytes: larger artifacts are not scanned (verdict ``too_large``).
-        max_decompressed_bytes: cap on bytes produced by decompression (bomb guard).
-        max_files: cap on files scanned in a folder artifact.
-    """
+    """:func:`scan_artifact` without the last safety net."""
     shown = display or path.name
     lim = _Limits(extra=tuple(extra_allowed), max_decompressed=max_decompressed_bytes)
     if path.is_dir():

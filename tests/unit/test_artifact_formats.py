@@ -213,6 +213,13 @@ def test_keras_v3_config(tmp_path: Path, config: object, verdict: str) -> None:
         assert "Lambda" in scan.blocked[0].callable
 
 
+def test_lambda_layer_fails_the_check_naming_the_layer(make_ctx: MakeCtx, tmp_path: Path) -> None:
+    (tmp_path / "model.keras").write_bytes(_keras(LAMBDA_CONFIG))
+    f = run_one(artifacts.ARTIFACT_UNSAFE, make_ctx({"security": {"artifact": "model.keras"}}))
+    assert f.outcome is Outcome.FAIL
+    assert "code-carrying layers: Keras Lambda layer 'evil'" in f.message
+
+
 def _h5(path: Path, config: object | None) -> None:
     with h5py.File(path, "w") as f:
         f.create_dataset("w", data=np.zeros(3))
