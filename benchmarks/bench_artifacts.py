@@ -8,7 +8,9 @@ times is measured on the same machine in the same run. A tool *fails* a sample w
 
 * ours: ``scan_artifact`` gives ``unsafe`` or ``unparseable`` (SEC.ARTIFACT_UNSAFE fails);
 * picklescan 1.0.5: ``scan_file_path`` reports an infected file;
-* modelscan 0.8.8: ``ModelScan().scan`` reports an issue.
+* modelscan 0.8.8: ``ModelScan().scan`` reports an issue;
+* fickling 0.1.12: ``scan_file`` / ``scan_zip_archive`` (graceful) rate a file above
+  LIKELY_SAFE.
 
 A peer's scan errors (picklescan's ``scan_err``, modelscan's ``errors``) are counted apart, in
 the "scan errors" column: those tools report them beside a pass, not as a failure.
@@ -74,10 +76,32 @@ def modelscan() -> Scanner:
     return run
 
 
+def fickling() -> Scanner:
+    """fickling's ``scan_file`` (``scan_zip_archive`` for zips), graceful, file by file."""
+    import zipfile
+
+    from fickling import scan_file, scan_zip_archive
+
+    def one(path: Path) -> tuple[bool, bool]:
+        if zipfile.is_zipfile(path):
+            results = list(scan_zip_archive(str(path), graceful=True).values())
+        else:
+            results = [scan_file(str(path), graceful=True)]
+        return any(not r.is_safe for r in results), any(r.errors for r in results)
+
+    def run(path: Path) -> tuple[bool, bool]:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        outcomes = [one(f) for f in files]
+        return any(o[0] for o in outcomes), any(o[1] for o in outcomes)
+
+    return run
+
+
 TOOLS: dict[str, Callable[[], Scanner]] = {
     "ours": ours,
     "picklescan": picklescan,
     "modelscan": modelscan,
+    "fickling": fickling,
 }
 
 
@@ -139,7 +163,7 @@ def _versions() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     out = []
-    for pkg in ("picklescan", "modelscan"):
+    for pkg in ("picklescan", "modelscan", "fickling"):
         try:
             out.append(f"{pkg} {version(pkg)}")
         except PackageNotFoundError:
@@ -176,7 +200,8 @@ def main() -> None:
         "modelscan's fixtures, the pickles fickling's bypass tests judge, and real benign "
         "models; see `tests/artifacts/peers/README.md`). Tools: this scanner "
         f"({_versions()}). A sample counts as failed by a tool when ours says `unsafe` or "
-        "`unparseable`, picklescan reports an infected file, modelscan reports an issue. "
+        "`unparseable`, picklescan reports an infected file, modelscan reports an issue, "
+        "fickling rates a file above LIKELY_SAFE. "
         "Each tool scans every sample of a set in turn in this one process (imports done "
         "before timing); the time is the best of the repeats.",
         "",
