@@ -339,6 +339,11 @@ def _decode(op: pickletools.OpcodeInfo, raw: bytes) -> Any:
     return op.arg.reader(io.BytesIO(raw))
 
 
+_WHAT = {
+    op.name: (f"{op.name} length", f"{op.name} payload", f"{op.name} argument")
+    for op in pickletools.opcodes
+}
+"""Messages for truncated arguments, built once rather than per opcode."""
 _UNPACK = {
     "uint1": lambda b: b[0],
     "uint2": lambda b: int.from_bytes(b, "little"),
@@ -369,11 +374,12 @@ def iter_opcodes(src: Source) -> Iterator[tuple[pickletools.OpcodeInfo, Any, int
     data lines. Raises :class:`PickleScanError` on an unknown opcode or truncated data.
     """
     frame_end: int | None = None
+    read = src.read
     while True:
         pos = src.pos
         if frame_end is not None and pos >= frame_end:
             frame_end = None
-        code = src.read(1)
+        code = read(1)
         if not code:
             raise PickleScanError("truncated: the data ends before the STOP opcode", pos)
         op = _CODE2OP.get(code)
@@ -424,18 +430,18 @@ def _read_arg(src: Source, op: pickletools.OpcodeInfo, n: int, pos: int) -> Any:
         return _decode(op, raw)
     if n in _COUNTED:
         width, signed = _COUNTED[n]
-        prefix = src.read_exact(width, f"{op.name} length")
+        prefix = src.read_exact(width, _WHAT[op.name][0])
         length = int.from_bytes(prefix, "little", signed=signed)
         if length < 0:
             raise PickleScanError(f"{op.name} has a negative length", pos)
         if length > KEEP_BYTES:
             start = src.pos
-            src.skip(length, f"{op.name} payload")
+            src.skip(length, _WHAT[op.name][1])
             return _Big(op.name, length, start)
-        payload = src.read_exact(length, f"{op.name} payload")
+        payload = src.read_exact(length, _WHAT[op.name][1])
         fast = _PAYLOAD.get(op.arg.name) if op.arg is not None else None
         return fast(payload) if fast is not None else _decode(op, prefix + payload)
-    raw = src.read_exact(n, f"{op.name} argument")
+    raw = src.read_exact(n, _WHAT[op.name][2])
     unpack = _UNPACK.get(op.arg.name) if op.arg is not None else None
     return unpack(raw) if unpack is not None else _decode(op, raw)
 
