@@ -444,8 +444,13 @@ def _zip_parts(name: str, opener: Opener, lim: _Limits, depth: int) -> list[_Par
     for info in infos:
         member = f"{name}!{info.filename}"
         open_member = _zip_opener(opener, info, size)
-        if kind == "Keras (.keras)" and info.filename == "config.json":
-            parts += _guarded(member, lambda m=member, o=open_member: _keras_config_part(m, o))
+        if info.filename == "config.json":
+            # Keras loads a root config.json even without its companions (a renamed zip),
+            # so every archive's root config.json is read for code-carrying layers.
+            strict = kind == "Keras (.keras)"
+            parts += _guarded(
+                member, lambda m=member, o=open_member, k=strict: _keras_config_part(m, o, k)
+            )
             continue
         found = _guarded(
             member,
@@ -474,13 +479,17 @@ def _guarded(name: str, scan: Callable[[], list[_Part] | _Part]) -> list[_Part]:
     return out if isinstance(out, list) else [out]
 
 
-def _keras_config_part(name: str, opener: Opener) -> _Part:
+def _keras_config_part(name: str, opener: Opener, strict: bool = True) -> _Part:
+    """A root ``config.json``: in a ``.keras`` archive it must parse; elsewhere it may be
+    any JSON or text (e.g. a Hugging Face config), and only a parsed one is judged."""
     data = _read_all(opener, MAX_CONFIG_BYTES, "the Keras config")
     try:
         layers = code_layers(parse_json(data, "config.json"))
     except KerasConfigError as exc:
+        if not strict:
+            return _Part(name, "text")
         return _problem_part(name, "Keras config", str(exc))
-    return _code_layer_part(name, "Keras config", layers)
+    return _code_layer_part(name, "Keras config" if strict else "JSON config", layers)
 
 
 def _code_layer_part(name: str, fmt: str, layers: list[str]) -> _Part:

@@ -213,6 +213,14 @@ def test_keras_v3_config(tmp_path: Path, config: object, verdict: str) -> None:
         assert "Lambda" in scan.blocked[0].callable
 
 
+def test_a_renamed_zip_with_only_a_keras_config_is_judged(tmp_path: Path) -> None:
+    (tmp_path / "bad.zip").write_bytes(_zip({"config.json": json.dumps(LAMBDA_CONFIG).encode()}))
+    assert scan_artifact(tmp_path / "bad.zip").verdict == "unsafe"
+    # Outside a .keras archive a root config.json may be any text: it is not a failure.
+    (tmp_path / "ok.zip").write_bytes(_zip({"config.json": b"not json", "a.txt": b"x"}))
+    assert scan_artifact(tmp_path / "ok.zip").verdict == "safe"
+
+
 def test_lambda_layer_fails_the_check_naming_the_layer(make_ctx: MakeCtx, tmp_path: Path) -> None:
     (tmp_path / "model.keras").write_bytes(_keras(LAMBDA_CONFIG))
     f = run_one(artifacts.ARTIFACT_UNSAFE, make_ctx({"security": {"artifact": "model.keras"}}))
