@@ -38,6 +38,7 @@ import lzma
 import os
 import re
 import tarfile
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable
@@ -501,11 +502,22 @@ def _code_layer_part(name: str, fmt: str, layers: list[str]) -> _Part:
     return part
 
 
-def _hdf5_part(name: str, opener: Opener, lim: _Limits) -> _Part:
-    seekable = _seekable(opener, lim)
+def _hdf5_part(name: str, opener: Opener, lim: _Limits, path: Path | None) -> _Part:
+    """An HDF5 file: a Keras model config is judged, anything else is data.
+
+    libhdf5 reads a file by name, in a child process: a member of an archive is written to
+    a temporary file first (up to the nested-size cap).
+    """
     try:
-        with seekable() as fh:
-            config = hdf5_model_config(fh)
+        if path is not None:
+            config = hdf5_model_config(str(path))
+        else:
+            data = _read_all(opener, min(lim.max_decompressed, MAX_NESTED_BYTES), "an HDF5 member")
+            with tempfile.TemporaryDirectory(prefix="gates-h5-") as tmp:
+                member = Path(tmp) / "member.h5"
+                member.write_bytes(data)
+                del data
+                config = hdf5_model_config(str(member))
     except ImportError:
         return _problem_part(
             name,
@@ -708,7 +720,7 @@ def _blob_parts(
     if head.startswith(b"GGUF"):
         return [_Part(name, "GGUF")]
     if head.startswith(_HDF5_MAGIC):
-        return [_hdf5_part(name, opener, lim)]
+        return [_hdf5_part(name, opener, lim, path)]
     for magic, fmt in _DATA_MAGIC:
         if head.startswith(magic):
             return [_Part(name, f"{fmt} (not a model format)")]

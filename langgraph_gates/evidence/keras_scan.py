@@ -6,7 +6,8 @@ lambda's source), which runs when the model is loaded or called. The config is f
 
 * a Keras 3 ``.keras`` archive: the ``config.json`` member;
 * a Keras 2 / tf-keras ``.h5`` file: the ``model_config`` attribute of the HDF5 root, read
-  with ``h5py`` (an optional dependency: ``pip install 'langgraph-gates[artifacts]'``);
+  with ``h5py`` in a child process (an optional dependency:
+  ``pip install 'langgraph-gates[artifacts]'``);
 * a SavedModel folder written by tf-keras: ``keras_metadata.pb``, whose records hold each
   layer's JSON metadata.
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
 __all__ = [
     "CODE_LAYERS",
@@ -78,28 +79,25 @@ def parse_json(data: bytes | str, what: str) -> Any:
         raise KerasConfigError(msg) from None
 
 
-def hdf5_model_config(fh: IO[bytes]) -> Any | None:
+def hdf5_model_config(path: str) -> Any | None:
     """The parsed ``model_config`` of an HDF5 file (``None``: a weights-only file).
+
+    The attribute is read out of process (:mod:`langgraph_gates.evidence.hdf5_reader`).
 
     Raises:
         ImportError: h5py is not installed.
-        KerasConfigError: the file cannot be opened as HDF5, or the config is not JSON.
+        KerasConfigError: the file cannot be read as HDF5 (or reading it hangs), or the
+            config is not JSON.
     """
-    import h5py  # optional: the caller fails closed when it is missing
+    from langgraph_gates.evidence.hdf5_reader import Hdf5ReadError, read_root_attr
 
     try:
-        with h5py.File(fh, "r") as f:
-            raw = f.attrs.get("model_config")
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        msg = f"cannot be opened as HDF5 ({type(exc).__name__}: {exc})"
+        raw = read_root_attr(path, "model_config")
+    except Hdf5ReadError as exc:
+        msg = f"cannot be read as HDF5 ({exc})"
         raise KerasConfigError(msg) from None
     if raw is None:
         return None
-    if hasattr(raw, "tobytes") and not isinstance(raw, (bytes, str)):
-        raw = raw.tobytes()
-    if not isinstance(raw, (bytes, str)):
-        msg = "the HDF5 model_config attribute is not a string"
-        raise KerasConfigError(msg)
     return parse_json(raw, "the HDF5 model_config attribute")
 
 

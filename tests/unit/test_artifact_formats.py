@@ -20,7 +20,7 @@ import py7zr
 import pytest
 
 from langgraph_gates.checks import artifacts
-from langgraph_gates.evidence import artifact_scan
+from langgraph_gates.evidence import artifact_scan, hdf5_reader
 from langgraph_gates.evidence.artifact_scan import scan_artifact
 from langgraph_gates.evidence.pickle_allowlist import judge_global
 from langgraph_gates.evidence.pickle_scan import scan_pickle_bytes
@@ -253,6 +253,31 @@ def test_hdf5_without_h5py_or_unreadable_fails_closed(
     monkeypatch.setitem(sys.modules, "h5py", None)
     scan = scan_artifact(tmp_path / "model.h5")
     assert scan.verdict == "unparseable" and "h5py" in scan.problems[0]
+
+
+_READY = "import sys; print('{\"ok\": true, \"ready\": true}', flush=True); "
+
+
+@pytest.mark.parametrize(
+    ("child", "reason"),
+    [
+        (_READY + "import time; time.sleep(60)", "longer than"),
+        (_READY + "sys.stdin.readline(); sys.exit(3)", "died"),
+    ],
+    ids=["libhdf5 hangs", "libhdf5 crashes"],
+)
+def test_an_hdf5_reader_that_hangs_or_dies_fails_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: str, reason: str
+) -> None:
+    _h5(tmp_path / "model.h5", DENSE_CONFIG)
+    hdf5_reader._stop()  # a fresh child, with the command below
+    monkeypatch.setattr(hdf5_reader, "child_command", lambda: [sys.executable, "-c", child])
+    monkeypatch.setattr(hdf5_reader, "TIMEOUT_S", 1.0)
+    try:
+        scan = scan_artifact(tmp_path / "model.h5")
+    finally:
+        hdf5_reader._stop()
+    assert scan.verdict == "unparseable" and reason in scan.problems[0], scan.problems
 
 
 def _field(number: int, payload: bytes) -> bytes:
