@@ -203,7 +203,8 @@ def main() -> None:
         "`unparseable`, picklescan reports an infected file, modelscan reports an issue, "
         "fickling rates a file above LIKELY_SAFE. "
         "Each tool scans every sample of a set in turn in this one process (imports done "
-        "before timing); the time is the best of the repeats.",
+        "before timing); the time is the best of the repeats (so our HDF5 reader process, "
+        "started once per process, is warm).",
         "",
         "### Results",
         "",
