@@ -445,6 +445,10 @@ def _zip_parts(name: str, opener: Opener, lim: _Limits, depth: int) -> list[_Par
     for info in infos:
         member = f"{name}!{info.filename}"
         open_member = _zip_opener(opener, info, size)
+        if kind == "Keras (.keras)" and info.filename == "model.weights.h5":
+            # Keras reads only tensors from this file (its config is config.json): no code.
+            parts.append(_Part(member, "Keras weights (HDF5 tensors)"))
+            continue
         if info.filename == "config.json":
             # Keras loads a root config.json even without its companions (a renamed zip),
             # so every archive's root config.json is read for code-carrying layers.

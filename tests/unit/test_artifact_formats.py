@@ -213,6 +213,14 @@ def test_keras_v3_config(tmp_path: Path, config: object, verdict: str) -> None:
         assert "Lambda" in scan.blocked[0].callable
 
 
+def test_keras_archive_needs_no_h5py(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "model.keras").write_bytes(_keras(DENSE_CONFIG))
+    monkeypatch.setitem(sys.modules, "h5py", None)
+    scan = scan_artifact(tmp_path / "model.keras")
+    assert scan.verdict == "safe", scan.problems
+    assert any("Keras weights" in m for m in scan.members)
+
+
 def test_a_renamed_zip_with_only_a_keras_config_is_judged(tmp_path: Path) -> None:
     (tmp_path / "bad.zip").write_bytes(_zip({"config.json": json.dumps(LAMBDA_CONFIG).encode()}))
     assert scan_artifact(tmp_path / "bad.zip").verdict == "unsafe"
