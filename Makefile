@@ -59,7 +59,7 @@ bench-artifacts-venv:
 	$(PEERS)/python -m pip install -q -e '.[artifacts]'
 
 bench-artifacts: bench-artifacts-venv
-	$(PEERS)/python benchmarks/bench_artifacts.py --repeat 3
+	$(PEERS)/python benchmarks/bench_artifacts.py --repeat 5
 
 reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py
