@@ -198,8 +198,8 @@ def main() -> None:
         "",
         "Samples: `tests/artifacts/peers/*/MANIFEST.tsv` (picklescan's committed test files, "
         "modelscan's fixtures, the pickles fickling's bypass tests judge, and real benign "
-        "models; see `tests/artifacts/peers/README.md`). Tools: this scanner "
-        f"({_versions()}). A sample counts as failed by a tool when ours says `unsafe` or "
+        "models; see `tests/artifacts/peers/README.md`). Tools: this scanner and "
+        f"{_versions()}. A sample counts as failed by a tool when ours says `unsafe` or "
         "`unparseable`, picklescan reports an infected file, modelscan reports an issue, "
         "fickling rates a file above LIKELY_SAFE. "
         "Each tool scans every sample of a set in turn in this one process (imports done "
