@@ -4,7 +4,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint studio examples bench bench-evidence bench-llm reliability clean
+.PHONY: demo test lint studio examples bench bench-evidence bench-llm reliability clean \
+	bench-artifacts bench-artifacts-venv
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +46,20 @@ bench-evidence: $(STAMP)
 bench-llm: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/bench_llm.py
+
+## bench-artifacts: our artifact scanner beside picklescan and modelscan on the peers' sample
+## sets (tests/artifacts/peers); results in benchmarks/artifacts.md. Uses its own venv.
+PEERS := benchmarks/.venv-peers/bin
+bench-artifacts-venv:
+	@test -x $(PEERS)/python || $(PYTHON) -m venv benchmarks/.venv-peers
+	$(PEERS)/python -m pip install -q torch==2.13.0
+	$(PEERS)/python -m pip install -q picklescan==1.0.5 modelscan==0.8.8 fickling==0.1.12 \
+	  tensorflow-cpu==2.21.0 tf-keras==2.21.0 h5py dill scikit-learn joblib skops onnx \
+	  safetensors py7zr aiohttp requests pytest
+	$(PEERS)/python -m pip install -q -e '.[artifacts]'
+
+bench-artifacts: bench-artifacts-venv
+	$(PEERS)/python benchmarks/bench_artifacts.py --repeat 5
 
 reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py

@@ -15,6 +15,7 @@ PARTS = [
     ("evidence.md", "Evidence engine: speed and memory", "make bench-evidence"),
     ("llm.md", "LLM context: prompt tokens and re-run calls", "make bench-llm"),
     ("reliability.md", "Reliability: hostile and broken input", "make reliability"),
+    ("artifacts.md", "Artifact scanners side by side", "make bench-artifacts"),
 ]
 
 

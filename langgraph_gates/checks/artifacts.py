@@ -66,6 +66,18 @@ def _names(scan: ArtifactScan) -> str:
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "")
 
 
+def _what_runs(scan: ArtifactScan) -> str:
+    """Say what runs: pickle imports, Keras layers with code, TensorFlow ops on host files."""
+    kinds = {b.kind for b in scan.blocked}
+    if kinds == {"import"}:
+        return f"it imports {_names(scan)}"
+    if kinds == {"layer"}:
+        return f"its model config holds code-carrying layers: {_names(scan)}"
+    if kinds == {"op"}:
+        return f"its graph reads or writes host files or runs Python: {_names(scan)}"
+    return f"it holds {_names(scan)}"
+
+
 def check_artifact_unsafe(ctx: CheckContext) -> Verdict:
     value = ctx.dossier.security.artifact
     if not value:
@@ -90,12 +102,15 @@ def check_artifact_unsafe(ctx: CheckContext) -> Verdict:
         "arrays_skipped": scan.arrays,
     }
     evidence = [where] + [
-        EvidenceRef(source=b.where.split(" @", 1)[0], detail=f"imports {b.callable}")
+        EvidenceRef(
+            source=b.where.split(" @", 1)[0],
+            detail=f"imports {b.callable}" if b.kind == "import" else b.callable,
+        )
         for b in scan.blocked[:5]
     ]
     if scan.verdict == "unsafe":
         return fail(
-            f"The artifact ({scan.format}) would run code on load: it imports {_names(scan)}. "
+            f"The artifact ({scan.format}) would run code on load: {_what_runs(scan)}. "
             "It was not loaded.",
             measured=measured,
             evidence=evidence,

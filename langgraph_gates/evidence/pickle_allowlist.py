@@ -85,6 +85,12 @@ def _exact() -> frozenset[str]:
         names.add(f"{mod}._frombuffer")
     names |= {f"numpy.{n}" for n in ("ndarray", "dtype", "matrix", "recarray", "record")}
     names |= {f"numpy.{n}" for n in _NUMPY_UFUNCS + _NUMPY_SCALARS}
+    # A ufunc pickles under the module that defines it: numpy 2 writes e.g.
+    # 'numpy._core._multiarray_umath.log1p' (FunctionTransformer(np.log1p) in a pipeline).
+    for mod in ("numpy.core._multiarray_umath", "numpy._core._multiarray_umath"):
+        names |= {f"{mod}.{n}" for n in _NUMPY_UFUNCS}
+    for mod in ("numpy.core.numeric", "numpy._core.numeric", "numpy.core", "numpy._core"):
+        names |= {f"{mod}.{n}" for n in ("dtype", "ndarray")}
     names |= {f"numpy.dtypes.{n}" for n in _NUMPY_DTYPE_CLASSES}
     names |= {
         "numpy.ma.core._mareconstruct",
@@ -125,6 +131,12 @@ def _exact() -> frozenset[str]:
             names |= {f"scipy.sparse.{cls}", f"scipy.sparse._{fmt}.{cls}"}
             names.add(f"scipy.sparse.{fmt}.{cls}")  # module layout of scipy < 1.8
     names.add("joblib.numpy_pickle.NumpyArrayWrapper")
+    # Keras' pickle support: allowed because the scanner locates the model archive passed to
+    # it and scans that archive too (pickle_scan.EmbeddedModel); if it cannot, the file fails.
+    names |= {
+        f"{pkg}.saving.pickle_utils.deserialize_model_from_bytecode"
+        for pkg in ("keras", "keras.src", "tf_keras", "tf_keras.src", "keras.src.legacy")
+    }
     names |= {
         "collections.OrderedDict",
         "collections.defaultdict",
@@ -146,6 +158,32 @@ def _exact() -> frozenset[str]:
         for n in _words(
             "set frozenset slice complex bytearray bytes range object int float str list dict "
             "tuple bool Ellipsis NotImplemented"
+        )
+    }
+    # Pure functions of their arguments: they neither import, call back, nor touch files
+    # (iter, map, filter and getattr are left out: they call what they are given).
+    names |= {
+        f"builtins.{n}"
+        for n in _words(
+            "len abs min max sum round pow divmod hash repr ascii chr ord hex oct bin sorted "
+            "reversed enumerate zip isinstance issubclass callable id all any"
+        )
+    }
+    # Abstract base classes and __future__ feature flags: references, nothing runs.
+    names |= {
+        f"collections.abc.{n}"
+        for n in _words(
+            "Iterable Iterator Generator Reversible Container Collection Hashable Sized "
+            "Callable Sequence MutableSequence Set MutableSet Mapping MutableMapping "
+            "MappingView KeysView ItemsView ValuesView ByteString Awaitable Coroutine "
+            "AsyncIterable AsyncIterator AsyncGenerator Buffer"
+        )
+    }
+    names |= {
+        f"__future__.{n}"
+        for n in _words(
+            "nested_scopes generators division absolute_import with_statement print_function "
+            "unicode_literals barry_as_FLUFL generator_stop annotations _Feature"
         )
     }
     names |= {f"torch._utils.{n}" for n in _TORCH_REBUILD}
@@ -182,7 +220,9 @@ SAFE_EXACT: frozenset[str] = _exact()
 
 # Packages whose *classes* may appear (estimators, boosters, sparse matrices): class-like
 # names only, never dotted, never from the sub-packages below.
-_CLASS_PACKAGES = ("sklearn", "scipy.sparse", "xgboost", "lightgbm")
+# torch.nn.modules: a whole module saved with torch.save pickles its layer classes
+# (torch.nn.modules.linear.Linear ...); their __setstate__ only restores attributes.
+_CLASS_PACKAGES = ("sklearn", "scipy.sparse", "xgboost", "lightgbm", "torch.nn.modules")
 _DENIED_SUBPACKAGES = (
     "sklearn.datasets",
     "sklearn.externals",

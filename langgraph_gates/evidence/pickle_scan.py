@@ -27,6 +27,7 @@ import io
 import os
 import pickle
 import pickletools
+import struct
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -34,6 +35,7 @@ from typing import IO, Any
 from langgraph_gates.evidence.pickle_allowlist import judge_global, normalise
 
 __all__ = [
+    "EmbeddedModel",
     "ImportedGlobal",
     "PickleScanError",
     "Source",
@@ -106,17 +108,32 @@ class Source:
 
     def read(self, n: int) -> bytes:
         """Read up to ``n`` bytes (fewer only at the end of the data)."""
+        if not self._pushback:
+            # The common case, once per opcode: one read, accounted inline.
+            out = self._fh.read(n)
+            if len(out) < n and out:
+                out += self._read_more(n - len(out))
+            self.pos += len(out)
+            if self._limit is not None and self.pos > self._limit:
+                self.pos -= len(out)
+                self._account(len(out))
+            return out
+        out, self._pushback = self._pushback[:n], self._pushback[n:]
+        n -= len(out)
+        if n > 0:
+            out += self._read_more(n)
+        self._account(len(out))
+        return out
+
+    def _read_more(self, n: int) -> bytes:
+        # Raw streams may return short reads before the end: keep reading until n or EOF.
         out = b""
-        if self._pushback:
-            out, self._pushback = self._pushback[:n], self._pushback[n:]
-            n -= len(out)
         while n > 0:
             chunk = self._fh.read(n)
             if not chunk:
                 break
             out += chunk
             n -= len(chunk)
-        self._account(len(out))
         return out
 
     def read_exact(self, n: int, what: str) -> bytes:
@@ -184,6 +201,8 @@ class _Big:
 
     kind: str
     size: int
+    start: int = -1
+    """Stream offset of the payload (after its length prefix), or -1 when unknown."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +276,31 @@ class ImportedGlobal:
         return f"{module}.{name}"
 
 
+@dataclass(frozen=True)
+class EmbeddedModel:
+    """A model archive embedded in a pickle as bytes (Keras' pickle support).
+
+    ``keras``/``tf_keras`` pickle a model as ``deserialize_model_from_bytecode(<.keras zip>)``,
+    which loads the archive with ``safe_mode=False``: the archive must be scanned too.
+    """
+
+    stream: str
+    pos: int
+    data: bytes | None = None
+    start: int = -1
+    size: int = 0
+
+
+_KERAS_DESERIALIZERS = frozenset(
+    f"{pkg}.saving.pickle_utils.deserialize_model_from_bytecode"
+    for pkg in ("keras", "keras.src", "tf_keras", "tf_keras.src", "keras.src.legacy")
+)
+
+
+def _is_keras_deserializer(value: Any) -> bool:
+    return isinstance(value, _Global) and f"{value.module}.{value.name}" in _KERAS_DESERIALIZERS
+
+
 @dataclass
 class StreamScan:
     """What scanning one or more pickle streams found."""
@@ -269,6 +313,8 @@ class StreamScan:
     arrays: int = 0
     joblib: bool = False
     trailing_bytes: int = 0
+    embedded: list[EmbeddedModel] = field(default_factory=list)
+    """Model archives passed as bytes to a Keras deserializer (scanned by the caller)."""
 
     @property
     def blocked(self) -> list[ImportedGlobal]:
@@ -285,11 +331,40 @@ class StreamScan:
         self.arrays += other.arrays
         self.joblib = self.joblib or other.joblib
         self.trailing_bytes += other.trailing_bytes
+        self.embedded += other.embedded
 
 
 def _decode(op: pickletools.OpcodeInfo, raw: bytes) -> Any:
     assert op.arg is not None
     return op.arg.reader(io.BytesIO(raw))
+
+
+_WHAT = {
+    op.name: (f"{op.name} length", f"{op.name} payload", f"{op.name} argument")
+    for op in pickletools.opcodes
+}
+"""Messages for truncated arguments, built once rather than per opcode."""
+_UNPACK = {
+    "uint1": lambda b: b[0],
+    "uint2": lambda b: int.from_bytes(b, "little"),
+    "int4": lambda b: int.from_bytes(b, "little", signed=True),
+    "uint4": lambda b: int.from_bytes(b, "little"),
+    "uint8": lambda b: int.from_bytes(b, "little"),
+    "float8": lambda b: struct.unpack(">d", b)[0],
+}
+"""Fixed-width arguments decoded as pickletools' readers do, without a BytesIO per opcode."""
+_PAYLOAD = {
+    "bytes1": bytes,
+    "bytes4": bytes,
+    "bytes8": bytes,
+    "bytearray8": bytearray,
+    "unicodestring1": lambda b: str(b, "utf-8", "surrogatepass"),
+    "unicodestring4": lambda b: str(b, "utf-8", "surrogatepass"),
+    "unicodestring8": lambda b: str(b, "utf-8", "surrogatepass"),
+    "string1": lambda b: b.decode("latin-1"),
+    "string4": lambda b: b.decode("latin-1"),
+}
+"""Counted arguments: the payload decoded as pickletools' readers do."""
 
 
 def iter_opcodes(src: Source) -> Iterator[tuple[pickletools.OpcodeInfo, Any, int]]:
@@ -298,9 +373,13 @@ def iter_opcodes(src: Source) -> Iterator[tuple[pickletools.OpcodeInfo, Any, int
     Large counted arguments are skipped and given as a ``_Big`` placeholder; so are overlong
     data lines. Raises :class:`PickleScanError` on an unknown opcode or truncated data.
     """
+    frame_end: int | None = None
+    read = src.read
     while True:
         pos = src.pos
-        code = src.read(1)
+        if frame_end is not None and pos >= frame_end:
+            frame_end = None
+        code = read(1)
         if not code:
             raise PickleScanError("truncated: the data ends before the STOP opcode", pos)
         op = _CODE2OP.get(code)
@@ -313,9 +392,26 @@ def iter_opcodes(src: Source) -> Iterator[tuple[pickletools.OpcodeInfo, Any, int
                 arg = _read_arg(src, op, desc.n, pos)
             except (ValueError, UnicodeDecodeError, OverflowError) as exc:
                 raise PickleScanError(f"bad argument of {op.name}: {exc}", pos) from None
+        if op.name == "FRAME":
+            frame_end = _open_frame(frame_end, arg, pos, src.pos)
+        elif frame_end is not None and src.pos > frame_end:
+            # The unpickler reads opcodes from the frame's buffer and then from the file, so an
+            # opcode whose argument straddles the frame's end is read differently by the two
+            # (cpython#154848): what looks like one byte string here can hide calls there.
+            msg = f"{op.name} crosses the end of its FRAME (byte {frame_end}): framing is forged"
+            raise PickleScanError(msg, pos)
         yield op, arg, pos
         if op.name == "STOP":
             return
+
+
+def _open_frame(current_end: int | None, length: Any, pos: int, after: int) -> int:
+    """The end of a frame opened at ``pos``; a frame inside an unfinished one is forged."""
+    if current_end is not None:
+        raise PickleScanError("a FRAME opens inside another frame: framing is forged", pos)
+    if not isinstance(length, int) or length < 0:
+        raise PickleScanError("a FRAME has an invalid length", pos)
+    return after + length
 
 
 def _read_arg(src: Source, op: pickletools.OpcodeInfo, n: int, pos: int) -> Any:
@@ -334,15 +430,20 @@ def _read_arg(src: Source, op: pickletools.OpcodeInfo, n: int, pos: int) -> Any:
         return _decode(op, raw)
     if n in _COUNTED:
         width, signed = _COUNTED[n]
-        prefix = src.read_exact(width, f"{op.name} length")
+        prefix = src.read_exact(width, _WHAT[op.name][0])
         length = int.from_bytes(prefix, "little", signed=signed)
         if length < 0:
             raise PickleScanError(f"{op.name} has a negative length", pos)
         if length > KEEP_BYTES:
-            src.skip(length, f"{op.name} payload")
-            return _Big(op.name, length)
-        return _decode(op, prefix + src.read_exact(length, f"{op.name} payload"))
-    return _decode(op, src.read_exact(n, f"{op.name} argument"))
+            start = src.pos
+            src.skip(length, _WHAT[op.name][1])
+            return _Big(op.name, length, start)
+        payload = src.read_exact(length, _WHAT[op.name][1])
+        fast = _PAYLOAD.get(op.arg.name) if op.arg is not None else None
+        return fast(payload) if fast is not None else _decode(op, prefix + payload)
+    raw = src.read_exact(n, _WHAT[op.name][2])
+    unpack = _UNPACK.get(op.arg.name) if op.arg is not None else None
+    return unpack(raw) if unpack is not None else _decode(op, raw)
 
 
 def _class_of(value: Any) -> _Global | None:
@@ -473,12 +574,13 @@ class _Machine:
 
     # -- the run -------------------------------------------------------------------------
     def run(self) -> StreamScan:
+        result, step = self.result, self._step
         for op, arg, pos in iter_opcodes(self.src):
-            self.result.opcodes += 1
-            self._step(op.name, arg, pos)
-            if self.result.opcodes % _CHECK_EVERY == 0:
+            result.opcodes += 1
+            step(op.name, arg, pos)
+            if result.opcodes % _CHECK_EVERY == 0:
                 self._check_bounds(pos)
-        return self.result
+        return result
 
     def _check_bounds(self, pos: int) -> None:
         if self.result.opcodes > MAX_OPCODES:
@@ -490,8 +592,19 @@ class _Machine:
     def _step(self, name: str, arg: Any, pos: int) -> None:
         # Not `self.stack.append`: MARK and pop_mark swap the list that `self.stack` names.
         push = self._push
+        # The branches are exclusive; the most frequent opcodes come first.
         if name in _PUSH_ARG:
             push(arg if not isinstance(arg, bytearray) else OPAQUE)
+        elif name == "MEMOIZE":
+            self.memo[len(self.memo)] = self._top(pos)
+        elif name in _MEMO_PUT:
+            if not isinstance(arg, int) or arg < 0:
+                raise PickleScanError("negative or invalid memo key", pos)
+            self.memo[arg] = self._top(pos)
+        elif name in _MEMO_GET:
+            if not isinstance(arg, int) or arg not in self.memo:
+                raise PickleScanError(f"memo key {arg!r} was never stored", pos)
+            push(self.memo[arg])
         elif name in _PUSH_CONST:
             push(_PUSH_CONST[name])
         elif name == "EMPTY_DICT":
@@ -547,23 +660,16 @@ class _Machine:
             self._pop_mark(pos)
         elif name == "DUP":
             push(self._top(pos))
-        elif name in ("GET", "BINGET", "LONG_BINGET"):
-            if not isinstance(arg, int) or arg not in self.memo:
-                raise PickleScanError(f"memo key {arg!r} was never stored", pos)
-            push(self.memo[arg])
-        elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
-            if not isinstance(arg, int) or arg < 0:
-                raise PickleScanError("negative or invalid memo key", pos)
-            self.memo[arg] = self._top(pos)
-        elif name == "MEMOIZE":
-            self.memo[len(self.memo)] = self._top(pos)
         elif name in ("GLOBAL", "INST"):
             module, _, gname = str(arg).partition(" ")
             glob = self._record(module, gname, pos)
             if name == "GLOBAL":
                 push(glob)
             else:
-                push(_Instance(glob, tuple(self._pop_mark(pos))))
+                items = tuple(self._pop_mark(pos))
+                if _is_keras_deserializer(glob):
+                    self._embedded_model(items, pos)
+                push(_Instance(glob, items))
         elif name == "STACK_GLOBAL":
             gname = self._pop(pos)
             module = self._pop(pos)
@@ -578,6 +684,8 @@ class _Machine:
         elif name == "REDUCE":
             args = self._pop(pos)
             func = self._pop(pos)
+            if _is_keras_deserializer(func):
+                self._embedded_model(args, pos)
             push(_Instance(func, args))
         elif name == "NEWOBJ":
             args = self._pop(pos)
@@ -592,6 +700,8 @@ class _Machine:
             items = self._pop_mark(pos)
             if not items:
                 raise PickleScanError("OBJ without a class", pos)
+            if _is_keras_deserializer(items[0]):
+                self._embedded_model(tuple(items[1:]), pos)
             push(_Instance(items[0], tuple(items[1:])))
         elif name == "BUILD":
             state = self._pop(pos)
@@ -617,6 +727,20 @@ class _Machine:
             pass
         else:  # pragma: no cover - every opcode of pickletools is handled above
             raise PickleScanError(f"unhandled opcode {name}", pos)
+
+    def _embedded_model(self, args: Any, pos: int) -> None:
+        """Note where the model archive handed to a Keras deserializer lies in the stream."""
+        payload = args[0] if isinstance(args, tuple) and len(args) == 1 else None
+        if isinstance(payload, bytes):
+            self.result.embedded.append(EmbeddedModel(self.label, pos, data=payload))
+        elif isinstance(payload, _Big) and payload.start >= 0 and "BYTES" in payload.kind:
+            self.result.embedded.append(
+                EmbeddedModel(self.label, pos, start=payload.start, size=payload.size)
+            )
+        else:
+            # The loader would open whatever this builds with safe_mode=False: unverifiable.
+            msg = "a Keras model is deserialized from bytes that cannot be located statically"
+            raise PickleScanError(msg, pos)
 
     def _joblib_payload(self, wrapper: _Instance, pos: int) -> None:
         """Skip (or scan, for object arrays) the array data joblib writes after a wrapper."""
@@ -657,6 +781,8 @@ _PUSH_ARG = frozenset(
         "FLOAT BINFLOAT"
     )
 )
+_MEMO_PUT = frozenset(("PUT", "BINPUT", "LONG_BINPUT"))
+_MEMO_GET = frozenset(("GET", "BINGET", "LONG_BINGET"))
 _PUSH_CONST: dict[str, Any] = {
     "NONE": None,
     "NEWTRUE": True,
