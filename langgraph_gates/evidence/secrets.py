@@ -22,8 +22,10 @@ every use goes through one lock.
 
 from __future__ import annotations
 
+import bisect
 import copy
 import functools
+import itertools
 import os
 import re
 import tempfile
@@ -239,17 +241,62 @@ def _scan_strings(values: Sequence[str]) -> list[list[_Raw]]:
                 lines.append(f'{key} = "{value}"')
                 origin.append((i, j))
     out: list[list[_Raw]] = [[] for _ in values]
-    if not lines:
+    # Only lines that one of the plugins could fire on are scanned: detect-secrets runs every
+    # plugin's regexes on every line, 0.6 ms a line, 34 s for a 5 MB dossier of list items.
+    keep = _candidate_lines(lines)
+    if not keep:
         return out
-    path, cleanup = _in_memory_file("\n".join(lines).encode("utf-8", "surrogatepass") + b"\n")
+    scanned = [lines[k] for k in keep]
+    path, cleanup = _in_memory_file("\n".join(scanned).encode("utf-8", "surrogatepass") + b"\n")
     try:
-        raws = _scan_file_raw(path, lines, _settings_config(_PROSE_EXCLUDED))
+        raws = _scan_file_raw(path, scanned, _settings_config(_PROSE_EXCLUDED))
     finally:
         cleanup()
     for raw in raws:
-        i, j = origin[raw.line - 1]
+        i, j = origin[keep[raw.line - 1]]
         out[i].append(_Raw(j, raw.type, raw.token))
     return out
+
+
+def _candidate_lines(lines: Sequence[str]) -> list[int]:
+    """Indexes of the lines any prose plugin could report, in order.
+
+    A superset by construction: each regex plugin reports only matches of its own patterns
+    within a line, the keyword plugin only lines holding one of its keywords, and our URL rule
+    only its own matches. Each pattern scans the joined text once (one alternation of all of
+    them backtracks: 0.2 ms a line), and matches map back to lines by offset.
+    """
+    text = "\n".join(lines)
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    found: set[int] = set()
+    keyword, others = _candidate_patterns()
+    lowered = text.lower()
+    if len(lowered) == len(text):  # lower() keeps offsets (it does not for a few letters)
+        keyword_matches = re.finditer(keyword.pattern, lowered)
+    else:
+        keyword_matches = keyword.finditer(text)
+    for m in itertools.chain(keyword_matches, *(rx.finditer(text) for rx in others)):
+            first = bisect.bisect_right(starts, m.start()) - 1
+            last = bisect.bisect_right(starts, max(m.start(), m.end() - 1)) - 1
+            found.update(range(first, last + 1))
+    return sorted(found)
+
+
+@functools.cache
+def _candidate_patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
+    """The keyword plugin's keywords (matched without case, as it does), and every regex
+    plugin's own patterns with their own flags (``^``/``$`` per line, as on one line)."""
+    from detect_secrets.plugins import keyword
+    from detect_secrets.settings import get_plugins, transient_settings
+
+    patterns = [_URL_CREDENTIALS]
+    with _LOCK, transient_settings(_settings_config(_PROSE_EXCLUDED)):
+        for plugin in get_plugins():
+            for regex in getattr(plugin, "denylist", ()):
+                patterns.append(re.compile(regex.pattern, regex.flags | re.MULTILINE))
+    return re.compile(keyword.DENYLIST_REGEX, re.IGNORECASE), tuple(patterns)
 
 
 def _redact_one(value: str, raws: Sequence[_Raw]) -> tuple[str, list[tuple[int, str, str]]]:
