@@ -58,7 +58,7 @@ def require_name_and_reason(
         ConfigError: overrides without a non-blank ``by`` or ``reason``.
     """
     if overrides and (not (by or "").strip() or not (reason or "").strip()):
-        msg = "an override needs the reviewer's name (--by) and a reason (--reason)"
+        msg = "an override needs --by NAME and --reason TEXT (who decided, and why)"
         raise ConfigError(msg, field="--override")
 
 

@@ -10,7 +10,9 @@ lease for as long as it runs, and a second one is refused at once with the holde
   names the holder for the refusal message; the lock, not the row, decides.
 * **SQLite**: a ``gates_leases`` row written under ``BEGIN IMMEDIATE`` (SQLite's one writer
   makes the check-and-take atomic across processes), renewed by a heartbeat thread every third
-  of the time to live. A killed process stops renewing, and its lease expires after ``ttl``.
+  of the time to live. A holder that no longer runs on this host is passed over at once (a
+  killed review resumes right away); one that stops renewing (another host, a frozen process)
+  loses its lease after ``ttl``.
 * **Memory**: a set in this process (nothing else can see an in-memory database).
 """
 
@@ -27,6 +29,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -159,7 +162,7 @@ class _SqliteLeases(Leases):
                 "SELECT pid, host, since, expires_at FROM gates_leases WHERE review_id = ?",
                 (review_id,),
             ).fetchone()
-            if row is not None and row[3] > time.time():
+            if row is not None and row[3] > time.time() and not _dead_here(row[0], row[1]):
                 expires = dt.datetime.fromtimestamp(row[3], dt.UTC).isoformat(timespec="seconds")
                 raise refused(review_id, Holder(row[0], row[1], row[2], expires))
             conn.execute(
@@ -184,6 +187,28 @@ class _SqliteLeases(Leases):
                     )
         finally:
             conn.close()
+
+
+def _dead_here(pid: int, host: str) -> bool:
+    """Whether a holder on this host has ended (so its lease need not wait out its time).
+
+    A review killed mid-run should resume at once, as SPEC section 5 promises, not after the
+    time to live. Only this host's processes can be checked; a reused pid counts as alive, and
+    then the time to live decides.
+    """
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, under another user
+        return False
+    try:  # a killed child its parent has not reaped yet is a zombie: ended all the same
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
 
 
 _PG_TABLE = """CREATE TABLE IF NOT EXISTS gates_leases (

@@ -29,7 +29,7 @@ __all__ = [
     "RunInfo",
 ]
 
-#: Receives each progress event of a running review (``review_started``, ``gate_completed``).
+#: Receives each progress event of a running review (``review_submitted``, ``gate_completed`` ...).
 ProgressCallback = Callable[[dict[str, Any]], None]
 
 

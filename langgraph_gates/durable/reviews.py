@@ -314,9 +314,9 @@ class Reviews:
             as_of: review date (ISO) for freshness checks; today by default.
             allow_outside: let dossier paths leave the dossier's folder.
             strict: refuse a dossier with fields the format does not know.
-            on_progress: called with each progress event: ``review_started`` (with the review
-                id, the model's name and the unknown dossier fields) once, then
-                ``gate_completed`` per gate.
+            on_progress: called with each progress event: ``review_submitted`` (with the
+                review id, the model's name and the unknown dossier fields) once the id is
+                taken, then the graph's own (``review_started``, ``gate_completed`` ...).
 
         Raises:
             GatesError: invalid input, an unknown gate, a review with this id exists, or another
@@ -341,7 +341,7 @@ class Reviews:
                 model = (payload.get("dossier") or {}).get("model") or {}
                 on_progress(
                     {
-                        "event": "review_started",
+                        "event": "review_submitted",
                         "review_id": thread,
                         "model": model.get("name"),
                         "unknown_fields": payload.get("unknown_fields") or [],

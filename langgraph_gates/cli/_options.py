@@ -1,0 +1,67 @@
+"""The options the review commands share, declared once.
+
+``gates review``, ``resume`` and ``rerun`` run gates and so take the same run options (the
+database, the model, the pause plan, where and how to report); the durable commands take the
+same ``--by``/``--reason``. Each is an ``Annotated`` alias here so help text and environment
+variables cannot drift apart between commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from langgraph_gates.report import FORMATS
+
+__all__ = [
+    "DEFAULT_FORMATS",
+    "DEFAULT_OUTPUT",
+    "ByOpt",
+    "DbOpt",
+    "FailOnOpt",
+    "FormatOpt",
+    "IdArg",
+    "InteractiveOpt",
+    "LeaseTtlOpt",
+    "ModelOpt",
+    "OutputOpt",
+    "PauseOpt",
+    "ProgressOpt",
+    "ReasonOpt",
+]
+
+DEFAULT_OUTPUT = Path("workflow_outputs")
+DEFAULT_FORMATS = "txt,md,json"
+
+IdArg = Annotated[str, typer.Argument(help="The review id (its thread id).", show_default=False)]
+DbOpt = Annotated[
+    str, typer.Option("--db", envvar="GATES_DB", help="SQLite path or postgresql:// URL.")
+]
+ByOpt = Annotated[str | None, typer.Option("--by", help="Who acts (recorded in the audit trail).")]
+ReasonOpt = Annotated[
+    str | None, typer.Option("--reason", help="Why (recorded in the audit trail).")
+]
+PauseOpt = Annotated[
+    str | None, typer.Option("--pause-after", help="Pause after these gates (comma-separated).")
+]
+InteractiveOpt = Annotated[bool, typer.Option("--interactive", help="Pause after every gate.")]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option("--model", envvar="GATES_MODEL", help="Chat model, e.g. openai:gpt-4o-mini."),
+]
+OutputOpt = Annotated[Path, typer.Option("--output-dir", "-o", help="Where reports are written.")]
+FormatOpt = Annotated[
+    str, typer.Option("--format", help=f"Comma-separated formats: {', '.join(FORMATS)}.")
+]
+FailOnOpt = Annotated[
+    str, typer.Option("--fail-on", help="Exit 3 when the call is this bad: no-go, conditional.")
+]
+ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress")]
+# Hidden: how long a SQLite lease outlives a killed process. Tests shorten it; users rarely
+# need to (PostgreSQL frees a dead holder's lease at once).
+LeaseTtlOpt = Annotated[
+    float,
+    typer.Option("--lease-ttl", envvar="GATES_LEASE_TTL", min=0.5, hidden=True),
+]
