@@ -19,17 +19,21 @@ __all__ = [
     "DEFAULT_FORMATS",
     "DEFAULT_OUTPUT",
     "ByOpt",
+    "ContextModeOpt",
     "DbOpt",
     "FailOnOpt",
     "FormatOpt",
     "IdArg",
     "InteractiveOpt",
     "LeaseTtlOpt",
+    "MaxRetriesOpt",
     "ModelOpt",
     "OutputOpt",
     "PauseOpt",
     "ProgressOpt",
     "ReasonOpt",
+    "TemperatureOpt",
+    "TimeoutOpt",
 ]
 
 DEFAULT_OUTPUT = Path("workflow_outputs")
@@ -50,6 +54,21 @@ InteractiveOpt = Annotated[bool, typer.Option("--interactive", help="Pause after
 ModelOpt = Annotated[
     str | None,
     typer.Option("--model", envvar="GATES_MODEL", help="Chat model, e.g. openai:gpt-4o-mini."),
+]
+ContextModeOpt = Annotated[
+    str,
+    typer.Option("--context-mode", help="What each gate's model sees: digest or full_history."),
+]
+TemperatureOpt = Annotated[
+    float | None,
+    typer.Option("--temperature", min=0.0, max=2.0, help="Model sampling temperature."),
+]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option("--timeout", min=0.001, help="Seconds one model request may take [60]."),
+]
+MaxRetriesOpt = Annotated[
+    int | None, typer.Option("--max-retries", min=0, max=10, help="Retries per model call [3].")
 ]
 OutputOpt = Annotated[Path, typer.Option("--output-dir", "-o", help="Where reports are written.")]
 FormatOpt = Annotated[

@@ -14,15 +14,19 @@ from langgraph_gates.cli._common import GateProgress, console, handle_errors, wa
 from langgraph_gates.cli._options import (
     DEFAULT_FORMATS,
     DEFAULT_OUTPUT,
+    ContextModeOpt,
     DbOpt,
     FailOnOpt,
     FormatOpt,
     InteractiveOpt,
     LeaseTtlOpt,
+    MaxRetriesOpt,
     ModelOpt,
     OutputOpt,
     PauseOpt,
     ProgressOpt,
+    TemperatureOpt,
+    TimeoutOpt,
 )
 from langgraph_gates.cli._run import (
     check_output,
@@ -86,22 +90,10 @@ def review_command(
     pause_after: PauseOpt = None,
     interactive: InteractiveOpt = False,
     model: ModelOpt = None,
-    context_mode: Annotated[
-        str,
-        typer.Option("--context-mode", help="What each gate's model sees: digest or full_history."),
-    ] = "digest",
-    temperature: Annotated[
-        float | None,
-        typer.Option("--temperature", min=0.0, max=2.0, help="Model sampling temperature."),
-    ] = None,
-    timeout: Annotated[
-        float | None,
-        typer.Option("--timeout", min=0.001, help="Seconds one model request may take [60]."),
-    ] = None,
-    max_retries: Annotated[
-        int | None,
-        typer.Option("--max-retries", min=0, max=10, help="Retries per model call [3]."),
-    ] = None,
+    context_mode: ContextModeOpt = "digest",
+    temperature: TemperatureOpt = None,
+    timeout: TimeoutOpt = None,
+    max_retries: MaxRetriesOpt = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Review date (YYYY-MM-DD) for freshness checks.")
     ] = None,

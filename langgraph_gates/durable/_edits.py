@@ -11,10 +11,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from langgraph_gates._structured import parse_structured_text
-from langgraph_gates.dossier import validate_dossier_unknown
+from langgraph_gates.dossier import check_paths, validate_dossier_unknown
 from langgraph_gates.durable._common import unknown_gate
 from langgraph_gates.durable.models import FieldChange
 from langgraph_gates.errors import ConfigError, DossierError
+from langgraph_gates.evidence.secrets import redact_dossier_secrets
 from langgraph_gates.gates import GATES, GATES_BY_ID
 from langgraph_gates.state import AuditEntry, Override, ReviewState, Status, worse_status
 
@@ -23,6 +24,7 @@ __all__ = [
     "apply_edit",
     "audit_dump",
     "changed_fields",
+    "edited_dossier",
     "make_overrides",
     "parse_assignment",
     "parse_override",
@@ -190,6 +192,28 @@ def apply_edit(document: dict[str, Any], path: str, value: Any, review_id: str) 
             return candidate  # the original error is the clearer one
         return text
     return candidate
+
+
+def edited_dossier(
+    current: dict[str, Any],
+    changes: Mapping[str, Any],
+    *,
+    review_id: str,
+    base_dir: str,
+    allow_outside: bool,
+) -> dict[str, Any]:
+    """The dossier with ``changes`` applied, validated, paths checked and secrets redacted.
+
+    Raises:
+        DossierError: an edit makes the dossier invalid or a path leaves its folder.
+    """
+    edited = current
+    for path, value in changes.items():
+        edited = apply_edit(edited, path, value, review_id)
+    dossier = validate_dossier_unknown(edited, source=f"review {review_id}", strict=True)[0]
+    check_paths(dossier, base_dir, source=f"review {review_id}", allow_outside=allow_outside)
+    # An edited value may carry a secret: redact before it reaches the state or the audit.
+    return redact_dossier_secrets(dossier.model_dump(mode="json"))[0]
 
 
 def _scalar_text(value: Any) -> str:

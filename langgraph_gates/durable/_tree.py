@@ -6,7 +6,7 @@ walked through ``parent_config`` from the head instead of searched.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -14,11 +14,19 @@ from langgraph.constants import START
 from langgraph.types import StateSnapshot
 from pydantic import ValidationError
 
+from langgraph_gates.durable._common import unknown_gate
 from langgraph_gates.durable._edits import affected_gates, changed_fields
-from langgraph_gates.durable.models import CheckpointInfo, FieldChange, ReviewHistory, RunInfo
-from langgraph_gates.errors import ReviewStateError
-from langgraph_gates.gates import GATES_BY_ID
+from langgraph_gates.durable.models import (
+    CheckpointInfo,
+    FieldChange,
+    ReviewHistory,
+    ReviewSummary,
+    RunInfo,
+)
+from langgraph_gates.errors import ConfigError, ReviewStateError
+from langgraph_gates.gates import GATES, GATES_BY_ID
 from langgraph_gates.graph import NODE_ORDER
+from langgraph_gates.report import ReviewReport
 from langgraph_gates.state import GATE_IDS, ReviewState
 
 __all__ = [
@@ -31,11 +39,14 @@ __all__ = [
     "checkpoint_id",
     "config_for",
     "describe",
+    "first_to_rerun",
     "history_of",
     "position_of",
     "prev_node",
+    "report_of",
     "run_metadata",
     "split_gates",
+    "summaries",
     "thread_ids",
 ]
 
@@ -59,6 +70,11 @@ def run_metadata(pause_after: Sequence[str], allow_outside: bool) -> dict[str, A
 
 
 def as_state(values: Mapping[str, Any]) -> ReviewState:
+    """The checkpointed values as a validated state.
+
+    Raises:
+        ReviewStateError: a checkpoint this version cannot read.
+    """
     try:
         return ReviewState.model_validate(dict(values))
     except ValidationError as exc:  # a checkpoint written by another version
@@ -69,6 +85,7 @@ def as_state(values: Mapping[str, Any]) -> ReviewState:
 def config_for(
     review_id: str, checkpoint_id: str | None = None, meta: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
+    """The LangGraph config of a review (at a checkpoint, with run-settings metadata)."""
     configurable: dict[str, Any] = {"thread_id": review_id}
     if checkpoint_id:
         configurable |= {"checkpoint_ns": "", "checkpoint_id": checkpoint_id}
@@ -79,6 +96,7 @@ def config_for(
 
 
 def checkpoint_id(config: Mapping[str, Any] | None) -> str | None:
+    """The checkpoint id a LangGraph config points at (``None``: the thread's head)."""
     if not config:
         return None
     return config.get("configurable", {}).get("checkpoint_id")
@@ -302,3 +320,81 @@ def history_of(review_id: str, tree: Tree) -> ReviewHistory:
             )
         )
     return ReviewHistory(review_id=review_id, runs=runs, checkpoints=checkpoints)
+
+
+def report_of(review_id: str, tree: Tree, run: int | None) -> ReviewReport:
+    """The report of a finished review (of its latest run, or of ``run``).
+
+    Raises:
+        ReviewStateError: no such run, or it has not finished.
+    """
+    snap = tree.head if run is None else tree.run_result(run)
+    if snap is None:
+        msg = f"no run {run} (runs: {', '.join(map(str, tree.runs()))})"
+        raise ReviewStateError(msg, source=review_id)
+    if snap.next or not snap.values.get("outcome"):
+        where = snap.next[0] if snap.next else "the formatter"
+        done = len(snap.values.get("gates") or {})
+        if run is not None and snap is not tree.run_result(max(tree.runs())):
+            msg = f"run {run} stopped before {where} and was never finished"
+        else:
+            msg = (
+                f"the review is waiting before {where} ({done} of {len(GATES)} gates done); "
+                f"`gates resume {review_id}` goes on"
+            )
+        raise ReviewStateError(msg, source=review_id)
+    return ReviewReport.from_state(snap.values, review_id=review_id)
+
+
+def first_to_rerun(
+    review_id: str, stale: list[str], from_gate: str | None
+) -> tuple[str, list[str]]:
+    """The gate a re-run starts at (default: the earliest stale one), and notes on the stale
+    gates before it, which it keeps.
+
+    Raises:
+        ReviewStateError: no ``from_gate`` and no stale gate.
+        ConfigError: an unknown ``from_gate``.
+    """
+    if from_gate is None:
+        if not stale:
+            msg = (
+                "no gate reads a field edited since it ran: nothing to re-run "
+                "(give --from GATE to re-run anyway)"
+            )
+            raise ReviewStateError(msg, source=review_id)
+        from_gate = stale[0]
+    elif from_gate not in GATES_BY_ID:
+        raise ConfigError(unknown_gate(from_gate), field="--from")
+    notes = []
+    skipped = [g for g in stale if GATE_INDEX[g] < GATE_INDEX[from_gate]]
+    if skipped:
+        notes.append(
+            f"{', '.join(skipped)} read edited fields but come before {from_gate}: "
+            "their results are kept as they were"
+        )
+    return from_gate, notes
+
+
+def summaries(graph: Any, threads: Iterable[str]) -> list[ReviewSummary]:
+    """One summary per review thread, most recently updated first."""
+    out = []
+    for thread in threads:
+        snap = graph.get_state(config_for(thread))
+        if not snap.values:
+            continue
+        values = snap.values
+        model = (values.get("dossier") or {}).get("model") or {}
+        outcome = values.get("outcome") or {}
+        out.append(
+            ReviewSummary(
+                review_id=thread,
+                model=model.get("name"),
+                version=model.get("version"),
+                recommendation=outcome.get("recommendation") if not snap.next else None,
+                run=int(values.get("run") or 1),
+                state=f"waiting before {snap.next[0]}" if snap.next else "finished",
+                updated_at=snap.created_at,
+            )
+        )
+    return sorted(out, key=lambda r: r.updated_at or "", reverse=True)

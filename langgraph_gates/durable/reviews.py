@@ -11,29 +11,7 @@ checkpointed (``durability="sync"``). :class:`Reviews` is the one way a review r
     ...     reviews.resume("churn-7", approve=True, by="ana")
     ...     reviews.rerun("churn-7", from_gate="feature_engineering", by="ana")
     ...     print(reviews.diff("churn-7").render())
-
-How the operations map onto LangGraph:
-
-* **One writer**: start, resume, edit and rerun hold the review's lease
-  (:mod:`langgraph_gates.durable._lease`); a second process is refused at once.
-* **Pause**: ``interrupt_after`` the chosen gates. The pause plan is kept in the checkpoint
-  metadata (``gates_pause_after``), so ``resume`` in another process keeps honouring it.
-* **Human input**: every human action is written with ``update_state(..., as_node=X)`` on the
-  head checkpoint together with its :class:`~langgraph_gates.state.AuditEntry`, where ``X`` is
-  the node before the one that runs next, so what runs next does not change.
-* **Re-run from gate k**: walk ``parent_config`` from the head to the latest checkpoint whose
-  next node is k (``get_state_history`` mixes every fork, so it is not searched), write the
-  current dossier, overrides, audit and ``run + 1`` there as the node before k, and go on from
-  that fork. Gates before k keep their results untouched; the evidence store's disk cache keeps
-  unchanged files from being recomputed.
-* **Stale gates**: the dossier a gate ran with is the one in its input checkpoint. A gate is
-  stale when a top-level dossier section it reads (:attr:`GateSpec.reads`) or its owner differs
-  from the current dossier. ``resume`` re-runs the gates made stale by edits during the pause
-  before going on (not those a re-run kept on purpose); ``rerun`` without ``from_gate`` starts
-  at the earliest stale gate.
-* **Runs**: ``state.run`` is 1 for the first run and grows by one per re-run. A run's result is
-  its newest checkpoint written by a node, so earlier runs stay in the history and can be
-  diffed.
+How the operations map onto LangGraph is told in :mod:`langgraph_gates.durable`.
 """
 
 from __future__ import annotations
@@ -51,21 +29,20 @@ from langgraph.types import StateSnapshot
 from pydantic import ValidationError
 
 from langgraph_gates.checkpoint import DEFAULT_DB, open_checkpointer
-from langgraph_gates.dossier import Dossier, check_paths, validate_dossier_unknown
+from langgraph_gates.dossier import Dossier
 from langgraph_gates.durable._common import (
     check_gates,
     default_reviewer,
     id_taken,
     require_name_and_reason,
-    unknown_gate,
     utc_now,
 )
 from langgraph_gates.durable._diff import review_diff
 from langgraph_gates.durable._edits import (
     affected_gates,
-    apply_edit,
     audit_dump,
     changed_fields,
+    edited_dossier,
     make_overrides,
 )
 from langgraph_gates.durable._input import prepare_input
@@ -79,11 +56,14 @@ from langgraph_gates.durable._tree import (
     as_state,
     checkpoint_id,
     config_for,
+    first_to_rerun,
     history_of,
     position_of,
     prev_node,
+    report_of,
     run_metadata,
     split_gates,
+    summaries,
     thread_ids,
 )
 from langgraph_gates.durable.models import (
@@ -95,9 +75,7 @@ from langgraph_gates.durable.models import (
     ReviewSummary,
 )
 from langgraph_gates.errors import ConfigError, ReviewStateError
-from langgraph_gates.evidence.secrets import redact_dossier_secrets
 from langgraph_gates.evidence.store import EvidenceStore
-from langgraph_gates.gates import GATES, GATES_BY_ID
 from langgraph_gates.graph import build_graph
 from langgraph_gates.narrator import Narrator
 from langgraph_gates.nodes import RunContext
@@ -194,23 +172,7 @@ class Reviews:
         Raises:
             ReviewStateError: no such review or run, or it has not finished.
         """
-        tree = self._tree(review_id)
-        snap = tree.head if run is None else tree.run_result(run)
-        if snap is None:
-            msg = f"no run {run} (runs: {', '.join(map(str, tree.runs()))})"
-            raise ReviewStateError(msg, source=review_id)
-        if snap.next or not snap.values.get("outcome"):
-            where = snap.next[0] if snap.next else "the formatter"
-            done = len(snap.values.get("gates") or {})
-            if run is not None and snap is not tree.run_result(max(tree.runs())):
-                msg = f"run {run} stopped before {where} and was never finished"
-            else:
-                msg = (
-                    f"the review is waiting before {where} ({done} of {len(GATES)} gates done); "
-                    f"`gates resume {review_id}` goes on"
-                )
-            raise ReviewStateError(msg, source=review_id)
-        return ReviewReport.from_state(snap.values, review_id=review_id)
+        return report_of(review_id, self._tree(review_id), run)
 
     def history(self, review_id: str) -> ReviewHistory:
         """The runs of a review and all its checkpoints, forks included (oldest first).
@@ -232,26 +194,7 @@ class Reviews:
 
     def list_reviews(self) -> list[ReviewSummary]:
         """Every review in the database, most recently updated first."""
-        out = []
-        for thread in thread_ids(self.checkpointer):
-            snap = self.graph.get_state(config_for(thread))
-            if not snap.values:
-                continue
-            values = snap.values
-            model = (values.get("dossier") or {}).get("model") or {}
-            outcome = values.get("outcome") or {}
-            out.append(
-                ReviewSummary(
-                    review_id=thread,
-                    model=model.get("name"),
-                    version=model.get("version"),
-                    recommendation=outcome.get("recommendation") if not snap.next else None,
-                    run=int(values.get("run") or 1),
-                    state=f"waiting before {snap.next[0]}" if snap.next else "finished",
-                    updated_at=snap.created_at,
-                )
-            )
-        return sorted(out, key=lambda r: r.updated_at or "", reverse=True)
+        return summaries(self.graph, thread_ids(self.checkpointer))
 
     # ---- running
 
@@ -587,7 +530,13 @@ class Reviews:
             head = tree.head
             assert head is not None
             current = dict(head.values.get("dossier") or {})
-            new = _edited_dossier(tree, current, changes, review_id)
+            new = edited_dossier(
+                current,
+                changes,
+                review_id=review_id,
+                base_dir=head.values.get("base_dir") or ".",
+                allow_outside=bool(tree.setting(META_ALLOW_OUTSIDE)),
+            )
             diff = changed_fields(current, new)
             position = position_of(head)
             if not diff:
@@ -657,7 +606,7 @@ class Reviews:
             head = tree.head
             assert head is not None
             stale = tree.stale_gates()
-            from_gate, notes = _first_to_rerun(review_id, stale, from_gate)
+            from_gate, notes = first_to_rerun(review_id, stale, from_gate)
             run = max(tree.runs()) + 1
             edited = [g for g in stale if GATE_INDEX[g] >= GATE_INDEX[from_gate]]
             detail = f"run {run} from {from_gate}" + (
@@ -710,47 +659,6 @@ class _Resume:
     @property
     def meta(self) -> dict[str, Any]:
         return run_metadata(self.plan, self.allow_outside)
-
-
-def _edited_dossier(
-    tree: Tree, current: dict[str, Any], changes: Mapping[str, Any], review_id: str
-) -> dict[str, Any]:
-    """The dossier with ``changes`` applied, validated, paths checked and secrets redacted."""
-    assert tree.head is not None
-    base_dir = tree.head.values.get("base_dir") or "."
-    allow_outside = bool(tree.setting(META_ALLOW_OUTSIDE))
-    edited = current
-    for path, value in changes.items():
-        edited = apply_edit(edited, path, value, review_id)
-    dossier = validate_dossier_unknown(edited, source=f"review {review_id}", strict=True)[0]
-    check_paths(dossier, base_dir, source=f"review {review_id}", allow_outside=allow_outside)
-    # An edited value may carry a secret: redact before it reaches the state or the audit.
-    return redact_dossier_secrets(dossier.model_dump(mode="json"))[0]
-
-
-def _first_to_rerun(
-    review_id: str, stale: list[str], from_gate: str | None
-) -> tuple[str, list[str]]:
-    """The gate a re-run starts at (default: the earliest stale one) and notes on stale gates
-    it keeps."""
-    if from_gate is None:
-        if not stale:
-            msg = (
-                "no gate reads a field edited since it ran: nothing to re-run "
-                "(give --from GATE to re-run anyway)"
-            )
-            raise ReviewStateError(msg, source=review_id)
-        from_gate = stale[0]
-    elif from_gate not in GATES_BY_ID:
-        raise ConfigError(unknown_gate(from_gate), field="--from")
-    notes = []
-    skipped = [g for g in stale if GATE_INDEX[g] < GATE_INDEX[from_gate]]
-    if skipped:
-        notes.append(
-            f"{', '.join(skipped)} read edited fields but come before {from_gate}: "
-            "their results are kept as they were"
-        )
-    return from_gate, notes
 
 
 @contextmanager
