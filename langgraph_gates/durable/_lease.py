@@ -18,6 +18,7 @@ lease for as long as it runs, and a second one is refused at once with the holde
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import datetime as dt
 import os
@@ -26,6 +27,7 @@ import sqlite3
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -83,17 +85,16 @@ def refused(review_id: str, holder: Holder | None) -> ReviewStateError:
     return ReviewStateError(msg, source=review_id)
 
 
-class Leases:
+class Leases(abc.ABC):
     """Leases of one review database; :meth:`hold` is the only operation."""
 
-    @contextmanager
-    def hold(self, review_id: str) -> Iterator[None]:
+    @abc.abstractmethod
+    def hold(self, review_id: str) -> contextlib.AbstractContextManager[None]:
         """Hold the review's lease for the ``with`` block.
 
         Raises:
             ReviewStateError: another process (or another operation here) holds it.
         """
-        yield  # pragma: no cover - every database has its own subclass
 
 
 class _MemoryLeases(Leases):
@@ -279,6 +280,19 @@ def _sqlite_file(saver: Any) -> str:
     return next((str(r[2] or "") for r in rows if r[1] == "main"), "")
 
 
+# In-memory databases live in this process: every handle on one saver shares its leases.
+_IN_PROCESS: weakref.WeakKeyDictionary[Any, _MemoryLeases] = weakref.WeakKeyDictionary()
+_IN_PROCESS_LOCK = threading.Lock()
+
+
+def _in_process(saver: Any) -> _MemoryLeases:
+    with _IN_PROCESS_LOCK:
+        leases = _IN_PROCESS.get(saver)
+        if leases is None:
+            leases = _IN_PROCESS[saver] = _MemoryLeases()
+        return leases
+
+
 def leases_for(saver: BaseCheckpointSaver[Any], *, ttl: float = DEFAULT_LEASE_TTL) -> Leases:
     """The leases that go with a checkpointer: in its database, or in this process.
 
@@ -291,10 +305,10 @@ def leases_for(saver: BaseCheckpointSaver[Any], *, ttl: float = DEFAULT_LEASE_TT
 
         if isinstance(saver, SqliteSaver):
             path = _sqlite_file(saver)
-            return _SqliteLeases(path, ttl) if path else _MemoryLeases()
+            return _SqliteLeases(path, ttl) if path else _in_process(saver)
     with contextlib.suppress(ImportError):
         from langgraph.checkpoint.postgres import PostgresSaver
 
         if isinstance(saver, PostgresSaver):
             return _PostgresLeases(saver)
-    return _MemoryLeases()
+    return _in_process(saver)

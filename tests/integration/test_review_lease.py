@@ -236,3 +236,23 @@ def test_postgres_second_writer_refused_and_killed_holder_frees_the_review(
     with open_reviews(db) as reviews:
         status = reviews.status("L")
         assert status.finished and status.completed_gates == list(GATE_IDS)
+
+
+def test_one_writer_per_review_on_a_shared_in_memory_saver(dossier: Path) -> None:
+    """Two Reviews on one in-memory checkpointer share its leases (nothing else can see it)."""
+    from langgraph_gates.checkpoint import open_checkpointer
+    from langgraph_gates.durable import Reviews
+
+    with open_checkpointer(":memory:") as saver:
+        first, second = Reviews(saver), Reviews(saver)
+        refusals: list[str] = []
+
+        def on_progress(event: dict[str, object]) -> None:
+            if event.get("event") == "review_submitted":
+                with pytest.raises(ReviewStateError, match=REFUSED) as caught:
+                    second.edit("m", {"data.label": "other"})
+                refusals.append(str(caught.value))
+
+        first.start(dossier, review_id="m", on_progress=on_progress)
+        assert len(refusals) == 1
+        assert second.edit("m", {"data.label": "other"}, by="ana").changes  # free again
