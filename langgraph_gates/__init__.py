@@ -32,6 +32,14 @@ The public API, by what a user does with it:
 from langgraph_gates.api import ReviewResult, review
 from langgraph_gates.checkpoint import open_checkpointer
 from langgraph_gates.dossier import Dossier, load_dossier
+from langgraph_gates.durable import (
+    EditResult,
+    ReviewDiff,
+    ReviewHistory,
+    Reviews,
+    ReviewStatus,
+    open_reviews,
+)
 from langgraph_gates.errors import (
     ConfigError,
     DossierError,
@@ -45,14 +53,6 @@ from langgraph_gates.graph import build_graph, graph_builder
 from langgraph_gates.nodes import RunContext
 from langgraph_gates.policy import Policy, load_policy
 from langgraph_gates.report import ReviewReport, write_reports
-from langgraph_gates.reviews import (
-    EditResult,
-    ReviewDiff,
-    ReviewHistory,
-    Reviews,
-    ReviewStatus,
-    open_reviews,
-)
 from langgraph_gates.state import (
     AuditEntry,
     EvidenceRef,

@@ -54,6 +54,7 @@ from langgraph_gates.state import (
     Status,
     TokenUsage,
     UnknownName,
+    utc_now,
 )
 
 __all__ = ["RunContext", "dispatcher", "formatter", "make_gate_node"]
@@ -103,10 +104,6 @@ def _emit(event: dict[str, Any]) -> None:
     # Outside a runnable context (a node called directly in a test) there is no writer.
     with contextlib.suppress(RuntimeError):
         get_stream_writer()(event)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def dispatcher(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -322,7 +319,7 @@ def formatter(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any
         rationale=rationale,
         executive_summary=offline_summary(gates, rationale),
         tokens=tokens,
-        completed_at=_now(),
+        completed_at=utc_now(),
         run=state.run,
     )
     if rc.narrator is not None:

@@ -9,6 +9,7 @@ state schema.
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -32,8 +33,15 @@ __all__ = [
     "Threshold",
     "TokenUsage",
     "UnknownName",
+    "utc_now",
     "worse_status",
 ]
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 to the second: the timestamp of audit entries."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
 
 GateId = Literal[
     "problem_framing",

@@ -45,7 +45,11 @@ REC_STYLE = {
 
 @contextmanager
 def handle_errors() -> Iterator[None]:
-    """Turn the project's errors into one line on stderr and exit code 2 (no traceback)."""
+    """Turn the project's errors into one line on stderr and exit code 2 (no traceback).
+
+    The line leads with the error's code (``error [dossier_error]: ...``), so scripts can tell
+    kinds of failure apart without parsing the message.
+    """
     try:
         yield
     except GatesError as exc:
@@ -53,7 +57,7 @@ def handle_errors() -> Iterator[None]:
 
         # A refused value is quoted in the message, and a refused value can be a secret.
         line = escape(redact_text(exc.one_line())[0])
-        err_console.print(f"[red]error:[/red] {line}", markup=True, soft_wrap=True)
+        err_console.print(f"[red]error \\[{exc.code}]:[/red] {line}", markup=True, soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from None
     except KeyboardInterrupt:
         err_console.print("interrupted: the review is checkpointed; `gates resume ID` goes on.")

@@ -1,17 +1,35 @@
-"""Running the graph for a command: stream with progress, then report or say where it paused."""
+"""What the commands that run gates share: checking output options, opening the reviews with
+the narrator asked for, and reporting or saying where a review paused."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 
-from langgraph_gates.cli._common import EXIT_FAIL_ON, GateProgress, console, print_outcome
-from langgraph_gates.report import ReviewReport, write_reports
+from langgraph_gates.cli._common import EXIT_FAIL_ON, console, print_outcome
+from langgraph_gates.durable import Reviews, open_reviews
+from langgraph_gates.durable._common import check_gates
+from langgraph_gates.durable._lease import DEFAULT_LEASE_TTL
+from langgraph_gates.errors import ConfigError
+from langgraph_gates.gates import GATES_BY_ID
+from langgraph_gates.narrator import Narrator
+from langgraph_gates.report import FORMATS, ReviewReport, write_reports
 from langgraph_gates.state import Recommendation
 
-__all__ = ["FAIL_ON_LEVELS", "finish", "parse_formats", "stream_review"]
+__all__ = [
+    "FAIL_ON_LEVELS",
+    "cache_dir_for",
+    "check_output",
+    "cli_reviews",
+    "finish",
+    "narrator_for",
+    "parse_formats",
+    "parse_pause_after",
+]
 
 FAIL_ON_LEVELS = {
     "no-go": {Recommendation.NO_GO},
@@ -25,21 +43,78 @@ def parse_formats(value: str) -> list[str]:
     return [f.strip().lower() for f in value.split(",") if f.strip()]
 
 
-def stream_review(
-    graph: Any, payload: Any, config: dict[str, Any], context: Any, *, progress: bool = True
-) -> Any:
-    """Run (or resume, with ``payload=None``) the graph, printing a line per gate.
+def check_output(formats: str, fail_on: str) -> list[str]:
+    """Validate ``--format`` and ``--fail-on`` before anything runs; return the formats.
 
-    Returns:
-        The thread's state snapshot after the run.
+    Raises:
+        ConfigError: an unknown format or fail-on level.
     """
-    with GateProgress(enabled=progress) as show:
-        for mode, chunk in graph.stream(
-            payload, config, context=context, stream_mode=["custom", "updates"], durability="sync"
-        ):
-            if mode == "custom":
-                show(chunk)
-    return graph.get_state(config)
+    if fail_on not in FAIL_ON_LEVELS:
+        msg = f"must be one of {', '.join(FAIL_ON_LEVELS)}, got {fail_on!r}"
+        raise ConfigError(msg, field="--fail-on")
+    fmt_list = parse_formats(formats)
+    unknown = [f for f in fmt_list if f not in FORMATS]
+    if unknown or not fmt_list:
+        bad = unknown[0] if unknown else formats
+        msg = f"unknown format {bad!r} (choose from {', '.join(FORMATS)})"
+        raise ConfigError(msg, field="--format")
+    return fmt_list
+
+
+def parse_pause_after(value: str | None, interactive: bool) -> list[str]:
+    """Gate ids to pause after; ``--interactive`` pauses after every gate.
+
+    Raises:
+        ConfigError: an unknown gate id.
+    """
+    if interactive:
+        return list(GATES_BY_ID)
+    gates = [g.strip() for g in (value or "").split(",") if g.strip()]
+    return check_gates(gates, "--pause-after")
+
+
+def cache_dir_for(db: str) -> str | None:
+    """The evidence cache folder that goes with a database (beside a SQLite file)."""
+    if db in (":memory:", "memory") or db.startswith(("postgresql://", "postgres://")):
+        return str(Path(".gates") / "cache")
+    return str(Path(db).parent / "cache")
+
+
+def narrator_for(
+    model: str | None,
+    *,
+    context_mode: str = "digest",
+    temperature: float | None = None,
+    timeout: float | None = None,
+    max_retries: int | None = None,
+) -> Narrator | None:
+    """The chat-model narrator a command asked for (``None``: offline).
+
+    Raises:
+        ConfigError: the model cannot be built.
+    """
+    if not model:
+        return None
+    from langgraph_gates.llm import build_narrator  # imported only when a model is asked for
+
+    return build_narrator(
+        model,
+        context_mode=context_mode,
+        temperature=temperature,
+        timeout=timeout,
+        max_retries=max_retries,
+    )
+
+
+@contextmanager
+def cli_reviews(
+    db: str, narrator: Narrator | None = None, lease_ttl: float = DEFAULT_LEASE_TTL
+) -> Iterator[Reviews]:
+    """The reviews of ``--db``, with the evidence cache beside it: what every command drives."""
+    with open_reviews(
+        db, cache_dir=cache_dir_for(db), narrator=narrator, lease_ttl=lease_ttl
+    ) as reviews:
+        yield reviews
 
 
 def finish(

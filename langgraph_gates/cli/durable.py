@@ -1,15 +1,12 @@
 """The durable-review commands: resume, edit, rerun, history, diff, show and list.
 
-Each command opens the review database, calls :mod:`langgraph_gates.reviews` and prints what
+Each command opens the review database, calls :mod:`langgraph_gates.durable` and prints what
 happened; errors are one line and exit code 2 (``handle_errors``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -17,17 +14,35 @@ from rich.table import Table
 
 from langgraph_gates.checkpoint import DEFAULT_DB, describe_db
 from langgraph_gates.cli._common import GateProgress, console, err_console, handle_errors
-from langgraph_gates.cli._run import FAIL_ON_LEVELS, finish, parse_formats
-from langgraph_gates.cli.review import build_context, cache_dir_for, parse_pause_after
-from langgraph_gates.errors import ConfigError
-from langgraph_gates.report import FORMATS, render
-from langgraph_gates.reviews import (
-    Reviews,
-    ReviewStatus,
-    open_reviews,
-    parse_assignment,
-    parse_override,
+from langgraph_gates.cli._options import (
+    DEFAULT_FORMATS,
+    DEFAULT_OUTPUT,
+    ByOpt,
+    DbOpt,
+    FailOnOpt,
+    FormatOpt,
+    IdArg,
+    InteractiveOpt,
+    LeaseTtlOpt,
+    ModelOpt,
+    OutputOpt,
+    PauseOpt,
+    ProgressOpt,
+    ReasonOpt,
 )
+from langgraph_gates.cli._run import (
+    check_output,
+    cli_reviews,
+    finish,
+    narrator_for,
+    parse_pause_after,
+)
+from langgraph_gates.durable import ReviewStatus
+from langgraph_gates.durable._common import require_name_and_reason
+from langgraph_gates.durable._edits import parse_assignment, parse_override
+from langgraph_gates.durable._lease import DEFAULT_LEASE_TTL
+from langgraph_gates.errors import ConfigError
+from langgraph_gates.report import render
 
 __all__ = [
     "diff_command",
@@ -38,56 +53,6 @@ __all__ = [
     "resume_command",
     "show_command",
 ]
-
-IdArg = Annotated[str, typer.Argument(help="The review id (its thread id).", show_default=False)]
-DbOpt = Annotated[
-    str, typer.Option("--db", envvar="GATES_DB", help="SQLite path or postgresql:// URL.")
-]
-ByOpt = Annotated[str | None, typer.Option("--by", help="Who acts (recorded in the audit trail).")]
-ReasonOpt = Annotated[
-    str | None, typer.Option("--reason", help="Why (recorded in the audit trail).")
-]
-PauseOpt = Annotated[
-    str | None, typer.Option("--pause-after", help="Pause after these gates (comma-separated).")
-]
-InteractiveOpt = Annotated[bool, typer.Option("--interactive", help="Pause after every gate.")]
-ModelOpt = Annotated[
-    str | None,
-    typer.Option("--model", envvar="GATES_MODEL", help="Chat model, e.g. openai:gpt-4o-mini."),
-]
-OutputOpt = Annotated[Path, typer.Option("--output-dir", "-o", help="Where reports are written.")]
-FormatOpt = Annotated[
-    str, typer.Option("--format", help=f"Comma-separated formats: {', '.join(FORMATS)}.")
-]
-FailOnOpt = Annotated[
-    str, typer.Option("--fail-on", help="Exit 3 when the call is this bad: no-go, conditional.")
-]
-ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress")]
-
-
-@contextmanager
-def _reviews(db: str, model: str | None = None) -> Iterator[Reviews]:
-    narrator = None
-    if model:
-        # The same narrator `gates review` builds; the evidence store is made per policy later.
-        narrator = build_context(
-            model=model, context_mode="digest", db=db, allow_outside=False, policy_fp=""
-        ).narrator
-    with open_reviews(db, cache_dir=cache_dir_for(db), narrator=narrator) as reviews:
-        yield reviews
-
-
-def _check_output(formats: str, fail_on: str) -> list[str]:
-    if fail_on not in FAIL_ON_LEVELS:
-        msg = f"must be one of {', '.join(FAIL_ON_LEVELS)}, got {fail_on!r}"
-        raise ConfigError(msg, field="--fail-on")
-    fmt_list = parse_formats(formats)
-    unknown = [f for f in fmt_list if f not in FORMATS]
-    if unknown or not fmt_list:
-        bad = unknown[0] if unknown else formats
-        msg = f"unknown format {bad!r} (choose from {', '.join(FORMATS)})"
-        raise ConfigError(msg, field="--format")
-    return fmt_list
 
 
 def _pauses(pause_after: str | None, interactive: bool) -> list[str] | None:
@@ -116,20 +81,20 @@ def resume_command(
     interactive: InteractiveOpt = False,
     db: DbOpt = DEFAULT_DB,
     model: ModelOpt = None,
-    output_dir: OutputOpt = Path("workflow_outputs"),
-    formats: FormatOpt = "txt,md,json",
+    output_dir: OutputOpt = DEFAULT_OUTPUT,
+    formats: FormatOpt = DEFAULT_FORMATS,
     fail_on: FailOnOpt = "never",
     progress: ProgressOpt = True,
+    lease_ttl: LeaseTtlOpt = DEFAULT_LEASE_TTL,
 ) -> None:
     """Go on with a paused or interrupted review; record approval or overrides."""
     with handle_errors():
-        fmt_list = _check_output(formats, fail_on)
+        fmt_list = check_output(formats, fail_on)
         overrides = dict(parse_override(o) for o in override or [])
-        if overrides and (not (by or "").strip() or not (reason or "").strip()):
-            msg = "an override needs --by NAME and --reason TEXT (who decided, and why)"
-            raise ConfigError(msg, field="--override")
+        require_name_and_reason(overrides, by, reason)
         pauses = _pauses(pause_after, interactive)
-        with _reviews(db, model) as reviews, GateProgress(enabled=progress) as show:
+        narrator = narrator_for(model)
+        with cli_reviews(db, narrator, lease_ttl) as reviews, GateProgress(enabled=progress) as show:
             status = reviews.resume(
                 review_id,
                 approve=approve,
@@ -159,11 +124,12 @@ def edit_command(
     by: ByOpt = None,
     reason: ReasonOpt = None,
     db: DbOpt = DEFAULT_DB,
+    lease_ttl: LeaseTtlOpt = DEFAULT_LEASE_TTL,
 ) -> None:
     """Change dossier fields of a review (validated first; nothing is written if invalid)."""
     with handle_errors():
         changes = dict(parse_assignment(a) for a in assignments)
-        with _reviews(db) as reviews:
+        with cli_reviews(db, lease_ttl=lease_ttl) as reviews:
             result = reviews.edit(review_id, changes, by=by, reason=reason)
         if not result.changes:
             console.print("No change: the dossier already has these values.")
@@ -205,16 +171,18 @@ def rerun_command(
     interactive: InteractiveOpt = False,
     db: DbOpt = DEFAULT_DB,
     model: ModelOpt = None,
-    output_dir: OutputOpt = Path("workflow_outputs"),
-    formats: FormatOpt = "txt,md,json",
+    output_dir: OutputOpt = DEFAULT_OUTPUT,
+    formats: FormatOpt = DEFAULT_FORMATS,
     fail_on: FailOnOpt = "never",
     progress: ProgressOpt = True,
+    lease_ttl: LeaseTtlOpt = DEFAULT_LEASE_TTL,
 ) -> None:
     """Re-run a review from a gate as a new run (earlier runs stay in the history)."""
     with handle_errors():
-        fmt_list = _check_output(formats, fail_on)
+        fmt_list = check_output(formats, fail_on)
         pauses = _pauses(pause_after, interactive) or []
-        with _reviews(db, model) as reviews, GateProgress(enabled=progress) as show:
+        narrator = narrator_for(model)
+        with cli_reviews(db, narrator, lease_ttl) as reviews, GateProgress(enabled=progress) as show:
             status = reviews.rerun(
                 review_id,
                 from_gate=from_gate,
@@ -253,7 +221,7 @@ def history_command(
     """List a review's runs and checkpoints (forks included; * marks the current branch)."""
     with handle_errors():
         fmt = _output_format(fmt, ("txt", "json"))
-        with _reviews(db) as reviews:
+        with cli_reviews(db) as reviews:
             history = reviews.history(review_id)
         if fmt == "json":
             _echo_json(history.model_dump(mode="json"))
@@ -299,7 +267,7 @@ def diff_command(
     """Show status and finding changes per gate between two runs (default: the last two)."""
     with handle_errors():
         fmt = _output_format(fmt, ("txt", "json"))
-        with _reviews(db) as reviews:
+        with cli_reviews(db) as reviews:
             diff = reviews.diff(review_id, run_a, run_b)
         if fmt == "json":
             _echo_json(diff.model_dump(mode="json"))
@@ -318,7 +286,7 @@ def show_command(
     """Print the report of a review (the latest run, or --run N)."""
     with handle_errors():
         fmt = _output_format(fmt, ("md", "txt", "json"))
-        with _reviews(db) as reviews:
+        with cli_reviews(db) as reviews:
             report = reviews.report(review_id, run=run)
             stale = reviews.status(review_id).stale_gates if run is None else []
         typer.echo(render(report, fmt), nl=False)
@@ -337,7 +305,7 @@ def list_command(
     """List the reviews in the database, most recently updated first."""
     with handle_errors():
         fmt = _output_format(fmt, ("txt", "json"))
-        with _reviews(db) as reviews:
+        with cli_reviews(db) as reviews:
             summaries = reviews.list_reviews()
         if fmt == "json":
             _echo_json([s.model_dump(mode="json") for s in summaries])

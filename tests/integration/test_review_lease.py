@@ -1,0 +1,258 @@
+"""One writer per review: a second process is refused while the first drives the review.
+
+Each test starts a real ``gates resume`` process whose next gate is made slow (its first check
+sleeps; nodes read no environment variable for this), then runs ``gates resume | rerun | edit``
+as second real processes (``python -m langgraph_gates``) against the same review, on SQLite and
+on the PostgreSQL server the fixture starts. A killed holder must not block the review: on
+SQLite a holder that no longer runs on this host is passed over, and one that stops renewing
+its lease (a frozen process here, another host in real life) loses it after the time to live;
+on PostgreSQL the server drops the advisory lock with the killed process's connection.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from langgraph_gates.cli import app
+from langgraph_gates.durable import open_reviews
+from langgraph_gates.errors import ReviewStateError
+from langgraph_gates.state import GATE_IDS
+
+from .pg_server import PgServer, find_pg_bin, pg_server
+
+# Runs `gates ARGS...` with the first check of GATE sleeping; MARKER appears when it starts.
+SLOW_GATE = """
+import sys, time, pathlib
+from langgraph_gates.gates import GATES_BY_ID
+from langgraph_gates.cli import main
+
+gate, marker = sys.argv[1], pathlib.Path(sys.argv[2])
+check = GATES_BY_ID[gate].checks[0]
+real = check.fn
+
+def slow(ctx):
+    marker.write_text("started")
+    time.sleep(300)
+    return real(ctx)
+
+object.__setattr__(check, "fn", slow)
+sys.argv = ["gates", *sys.argv[3:]]
+main()
+"""
+
+REFUSED = "the review is in progress in another process"
+
+
+@pytest.fixture
+def dossier(tmp_path: Path) -> Path:
+    path = tmp_path / "case" / "dossier.yaml"
+    path.parent.mkdir()
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "model": {"name": "lease-model", "version": "1"},
+                "problem": {"objective": "Route incoming invoices to the right approver"},
+                "data": {"label": "approver"},
+            }
+        )
+    )
+    return path
+
+
+def paused_review(db: str, dossier: Path, out: Path) -> None:
+    """A review paused after the first gate, so `resume` runs the second one next."""
+    result = CliRunner().invoke(
+        app,
+        ["review", str(dossier), "--id", "L", "--db", db, "--pause-after", GATE_IDS[0],
+         "--no-progress", "-o", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, (result.stdout, result.stderr)
+
+
+def start_holder(tmp_path: Path, db: str, ttl: float) -> subprocess.Popen[str]:
+    """`gates resume L` in its own process, stopped inside the second gate (holding the lease)."""
+    script = tmp_path / "slow_gate.py"
+    script.write_text(SLOW_GATE)
+    marker = tmp_path / "holder.started"
+    proc = subprocess.Popen(
+        [sys.executable, str(script), GATE_IDS[1], str(marker),
+         "resume", "L", "--db", db, "--lease-ttl", str(ttl), "--no-progress",
+         "-o", str(tmp_path / "holder-out")],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not marker.exists():
+        if proc.poll() is not None:
+            out, err = proc.communicate()
+            pytest.fail(f"the holder ended before {GATE_IDS[1]} started:\n{out}\n{err}")
+        if time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"{GATE_IDS[1]} did not start within 60 s")
+        time.sleep(0.05)
+    return proc
+
+
+def gates(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m langgraph_gates ARGS` as a second, separate process."""
+    return subprocess.run(
+        [sys.executable, "-m", "langgraph_gates", *args],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def assert_refused(result: subprocess.CompletedProcess[str], holder: int) -> None:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr  # one line, no traceback
+    assert lines[0].startswith("error [review_state_error]: L: " + REFUSED), lines[0]
+    assert f"pid {holder}@" in lines[0]
+
+
+def resume_until_done(tmp_path: Path, db: str, within_s: float = 60) -> str:
+    """Resume until the review is no longer refused (a generous bound, not a timing claim)."""
+    deadline = time.monotonic() + within_s
+    while True:
+        result = gates(tmp_path, "resume", "L", "--db", db, "--no-progress",
+                       "-o", str(tmp_path / "out2"))  # fmt: skip
+        if result.returncode == 0 or REFUSED not in result.stderr:
+            assert result.returncode == 0, (result.stdout, result.stderr)
+            return result.stdout
+        assert time.monotonic() < deadline, result.stderr
+        time.sleep(0.5)
+
+
+def stop(proc: subprocess.Popen[str], sig: signal.Signals = signal.SIGKILL) -> None:
+    if proc.poll() is None:
+        os.kill(proc.pid, sig)
+        if sig == signal.SIGKILL:
+            proc.wait(timeout=30)
+
+
+@pytest.mark.slow
+def test_sqlite_second_writer_refused_and_killed_holder_frees_the_review(
+    tmp_path: Path, dossier: Path
+) -> None:
+    db = str(tmp_path / "db" / "reviews.sqlite")
+    paused_review(db, dossier, tmp_path / "out")
+    holder = start_holder(tmp_path, db, ttl=30)
+    try:
+        began = time.monotonic()
+        assert_refused(gates(tmp_path, "resume", "L", "--db", db, "--no-progress"), holder.pid)
+        assert time.monotonic() - began < 60  # refused at once, not after waiting the lease out
+        assert_refused(gates(tmp_path, "rerun", "L", "--from", GATE_IDS[0], "--db", db), holder.pid)
+        assert_refused(
+            gates(tmp_path, "edit", "L", "--set", "data.label=other", "--db", db), holder.pid
+        )
+        stop(holder)
+    finally:
+        stop(holder)
+    # The lease's time to live is 30 s, but its holder is gone: the review goes on at once.
+    out = resume_until_done(tmp_path, db, within_s=25)
+    assert "Overall Recommendation" in out
+    with open_reviews(db) as reviews:
+        status = reviews.status("L")
+        assert status.finished and status.completed_gates == list(GATE_IDS)
+        assert len([a for a in status.values["audit"] if a["action"] == "edit"]) == 0
+
+
+@pytest.mark.slow
+def test_sqlite_lease_of_a_holder_that_stops_renewing_expires(
+    tmp_path: Path, dossier: Path
+) -> None:
+    db = str(tmp_path / "db" / "reviews.sqlite")
+    paused_review(db, dossier, tmp_path / "out")
+    holder = start_holder(tmp_path, db, ttl=1.0)
+    try:
+        time.sleep(2.5)  # past the time to live: only the heartbeat keeps the lease
+        assert_refused(gates(tmp_path, "resume", "L", "--db", db, "--no-progress"), holder.pid)
+        # A frozen holder stops renewing, as one on another host that died would.
+        os.kill(holder.pid, signal.SIGSTOP)
+        out = resume_until_done(tmp_path, db)
+        assert "Overall Recommendation" in out
+    finally:
+        stop(holder)
+        with pytest.raises(ProcessLookupError):
+            os.kill(holder.pid, signal.SIGCONT)
+
+
+def test_one_writer_per_review_in_one_process(tmp_path: Path, dossier: Path) -> None:
+    """Two handles on one database: the second start of a review being started is refused."""
+    db = str(tmp_path / "reviews.sqlite")
+    with open_reviews(db) as first, open_reviews(db) as second:
+        seen: list[str] = []
+
+        def on_progress(event: dict[str, object]) -> None:
+            if event.get("event") == "review_submitted" and not seen:
+                with pytest.raises(ReviewStateError, match=f"{REFUSED} \\(pid {os.getpid()}@"):
+                    second.start(dossier, review_id="same")
+                seen.append("refused")
+
+        first.start(dossier, review_id="same", on_progress=on_progress)
+        assert seen == ["refused"]
+        with pytest.raises(ReviewStateError, match="a review with this id exists"):
+            second.start(dossier, review_id="same")  # the lease is free again; the id is not
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[PgServer]:
+    if find_pg_bin() is None:
+        reason = "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; CI must install them (.ci/run)")
+        pytest.skip(reason)
+    with pg_server() as running:
+        yield running
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+@pytest.mark.xdist_group("postgres")
+def test_postgres_second_writer_refused_and_killed_holder_frees_the_review(
+    server: PgServer, tmp_path: Path, dossier: Path
+) -> None:
+    db = server.url()
+    paused_review(db, dossier, tmp_path / "out")
+    holder = start_holder(tmp_path, db, ttl=30)
+    try:
+        assert_refused(gates(tmp_path, "resume", "L", "--db", db, "--no-progress"), holder.pid)
+        assert_refused(
+            gates(tmp_path, "edit", "L", "--set", "data.label=other", "--db", db), holder.pid
+        )
+    finally:
+        stop(holder)
+    # The server ends the killed holder's session and with it the advisory lock.
+    out = resume_until_done(tmp_path, db)
+    assert "Overall Recommendation" in out
+    with open_reviews(db) as reviews:
+        status = reviews.status("L")
+        assert status.finished and status.completed_gates == list(GATE_IDS)
+
+
+def test_one_writer_per_review_on_a_shared_in_memory_saver(dossier: Path) -> None:
+    """Two Reviews on one in-memory checkpointer share its leases (nothing else can see it)."""
+    from langgraph_gates.checkpoint import open_checkpointer
+    from langgraph_gates.durable import Reviews
+
+    with open_checkpointer(":memory:") as saver:
+        first, second = Reviews(saver), Reviews(saver)
+        refusals: list[str] = []
+
+        def on_progress(event: dict[str, object]) -> None:
+            if event.get("event") == "review_submitted":
+                with pytest.raises(ReviewStateError, match=REFUSED) as caught:
+                    second.edit("m", {"data.label": "other"})
+                refusals.append(str(caught.value))
+
+        first.start(dossier, review_id="m", on_progress=on_progress)
+        assert len(refusals) == 1
+        assert second.edit("m", {"data.label": "other"}, by="ana").changes  # free again
