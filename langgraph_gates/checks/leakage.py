@@ -14,6 +14,17 @@ from typing import Literal
 
 from pydantic import JsonValue
 
+from langgraph_gates.checks._loaders import (
+    column_refs,
+    data_file,
+    missing_fractions,
+    name_list,
+    open_data,
+    rounded,
+    target_kind,
+    train_profile,
+    validation_profile,
+)
 from langgraph_gates.checks._text import is_documented, short
 from langgraph_gates.checks.base import (
     CheckContext,
@@ -25,17 +36,6 @@ from langgraph_gates.checks.base import (
     missing,
     ok,
     warn,
-)
-from langgraph_gates.checks.data import (
-    column_refs,
-    data_file,
-    missing_fractions,
-    name_list,
-    open_data,
-    rounded,
-    target_kind,
-    train_profile,
-    validation_profile,
 )
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence.leakage import (

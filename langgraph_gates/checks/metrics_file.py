@@ -499,7 +499,7 @@ def _misspelt_features(ctx: CheckContext, names: list[str]) -> dict[str, str]:
     Encoded names (``region_EMEA``) are not close to their column and are left alone. An
     unreadable training file is reported by the data checks; then nothing is compared.
     """
-    from langgraph_gates.checks.data import train_profile  # data reads the dossier's files
+    from langgraph_gates.checks._loaders import train_profile  # data reads the dossier's files
 
     try:
         profile = train_profile(ctx)
