@@ -115,6 +115,7 @@ def _class_counts(ctx: CheckContext, profile: TableProfile) -> dict[str, int] | 
 
 
 def check_volume(ctx: CheckContext) -> Verdict:
+    """Judges DR.VOLUME: rows per class of the training label (rows for regression) against the policy band."""
     profile = train_profile(ctx)
     if profile is None:
         return _no_train("volume")
@@ -168,6 +169,7 @@ def check_volume(ctx: CheckContext) -> Verdict:
 
 
 def check_balance(ctx: CheckContext) -> Verdict:
+    """Judges DR.BALANCE: the minority class's share of the training rows."""
     kind = target_kind(ctx)
     task = ctx.dossier.model.task
     if task is None:
@@ -213,6 +215,7 @@ def check_balance(ctx: CheckContext) -> Verdict:
 
 
 def check_missingness(ctx: CheckContext) -> Verdict:
+    """Judges DR.MISSINGNESS: the missing share of each key feature (every feature if none is named)."""
     profile = train_profile(ctx)
     if profile is None:
         return _no_train("missingness")
@@ -265,6 +268,7 @@ def _from_epoch(seconds: float) -> dt.datetime:
 
 
 def check_freshness(ctx: CheckContext) -> Verdict:
+    """Judges DR.FRESHNESS: the age of the newest training timestamp at review time."""
     data = ctx.dossier.data
     band = ctx.policy.data.freshness_days
     newest: dt.date | None = None
@@ -346,6 +350,7 @@ def _compatible(train: ColumnProfile, serving: ColumnProfile, serving_rows: int)
 
 
 def check_schema(ctx: CheckContext) -> Verdict:
+    """Judges DR.SCHEMA: whether the serving file has the training features, with compatible types."""
     if data_file(ctx, "serving") is None:
         return missing(
             "No serving data is referenced (data.serving), so the serving schema cannot be "
@@ -469,6 +474,7 @@ def feature_psi(
 
 
 def check_drift(ctx: CheckContext) -> Verdict:
+    """Judges DR.DRIFT: the PSI of each feature between training and serving data."""
     if data_file(ctx, "serving") is None:
         return missing(
             "No serving data is referenced (data.serving), so drift cannot be measured.",
@@ -547,6 +553,7 @@ def check_drift(ctx: CheckContext) -> Verdict:
 
 
 def check_duplicates(ctx: CheckContext) -> Verdict:
+    """Judges DR.DUPLICATES: the share of duplicate rows in the training file."""
     profile = train_profile(ctx)
     if profile is None:
         return _no_train("duplicate rows")

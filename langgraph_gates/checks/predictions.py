@@ -112,6 +112,7 @@ def _split_text(summary: PredictionsSummary) -> str:
 
 
 def check_calibration(ctx: CheckContext) -> Verdict:
+    """Judges MP.CALIBRATION: the expected calibration error of the predicted scores."""
     summary = usable_predictions(ctx, "calibration")
     if isinstance(summary, Verdict):
         return summary
@@ -173,6 +174,7 @@ def _slice_rows(col: SliceColumn) -> list[JsonValue]:
 
 
 def check_slice_gap(ctx: CheckContext) -> Verdict | list[Verdict]:
+    """Judges MP.SLICE_GAP: how far the weakest slice falls below the overall key metric."""
     columns = list(
         dict.fromkeys(
             [*ctx.dossier.performance.slices, *(ctx.dossier.data.sensitive_attributes or [])]
