@@ -36,7 +36,7 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -49,12 +49,17 @@ from langgraph_gates.evidence.store import file_sha256
 __all__ = [
     "DUCKDB_MEMORY_LIMIT",
     "DUCKDB_THREADS",
+    "NUMPY_NATIVE_TYPES",
+    "Family",
     "TableFile",
     "connect",
     "duck_error",
     "ident",
+    "is_float",
+    "is_integer",
     "literal",
     "open_table",
+    "type_family",
 ]
 
 _GIB = 1 << 30
@@ -106,7 +111,12 @@ def _private_dir() -> Path:
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the module's thread and memory bounds."""
+    """The one way into DuckDB: an in-memory connection within the thread and memory bounds.
+
+    Every scan of evidence opens its connection here, so none runs without the limits
+    (:data:`DUCKDB_THREADS`, :data:`DUCKDB_MEMORY_LIMIT`, spilling to a private folder). The
+    connection is its own context manager: ``with connect() as con:`` closes it at the end.
+    """
     con = duckdb.connect(":memory:")
     spill = _private_dir() / "spill"
     spill.mkdir(exist_ok=True)
@@ -127,6 +137,60 @@ def connect() -> duckdb.DuckDBPyConnection:
     except duckdb.Error:
         con.execute("SET disabled_optimizers = 'statistics_propagation'")
     return con
+
+
+# --- the type table: what each DuckDB type is to the checks ------------------------------------
+
+Family = Literal["numeric", "categorical", "boolean", "temporal", "null", "other"]
+
+_INTEGER_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+)
+_FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
+_NUMERIC_TYPES = (*_INTEGER_TYPES, *_FLOAT_TYPES, "DECIMAL", "INT1", "INT2", "INT4", "INT8")
+
+NUMPY_NATIVE_TYPES = frozenset(("FLOAT", "DOUBLE", *_INTEGER_TYPES[:4], *_INTEGER_TYPES[5:9]))
+"""Types NumPy receives from DuckDB as they are (no HUGEINT, DECIMAL, dates or booleans)."""
+
+
+def type_family(dtype: str) -> Family:
+    """The family of a DuckDB type: what the checks can do with a column of it."""
+    d = dtype.upper().strip().strip('"')
+    if d.endswith("]") or d.startswith(("STRUCT", "MAP", "UNION")):
+        return "other"  # lists, arrays and nested values are not binned or scored
+    if d in ("BOOLEAN", "BOOL"):
+        return "boolean"
+    if d.startswith(_NUMERIC_TYPES):
+        return "numeric"
+    if d.startswith("DATE") or d.startswith("TIMESTAMP"):
+        return "temporal"
+    if d.startswith(("VARCHAR", "ENUM", "UUID", "STRING", "TEXT")):
+        return "categorical"
+    if d == "NULL":
+        return "null"
+    return "other"
+
+
+def is_float(dtype: str) -> bool:
+    """Whether a DuckDB type is a binary floating-point type (it can hold NaN)."""
+    return dtype.upper().startswith(_FLOAT_TYPES)
+
+
+def is_integer(dtype: str) -> bool:
+    """Whether a DuckDB type is an integer type."""
+    return dtype.upper().startswith(_INTEGER_TYPES)
+
+
+# --- SQL text and DuckDB's errors --------------------------------------------------------------
 
 
 def ident(name: str) -> str:
@@ -290,16 +354,14 @@ def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[tuple[str,
 def _parquet_table(
     path: Path, display: str, scan_path: Path, fmt: Literal["parquet", "csv"], notes: list[str]
 ) -> TableFile:
-    con = connect()
-    try:
-        relation = f"read_parquet({literal(str(scan_path))})"
-        columns = _describe(con, relation)
-        row = con.execute(f"SELECT count(*) FROM {relation}").fetchone()
-        n_rows = int(row[0]) if row else 0
-    except duckdb.Error as exc:
-        raise EvidenceError(duck_error(exc, scan_path, display), source=display) from None
-    finally:
-        con.close()
+    with connect() as con:
+        try:
+            relation = f"read_parquet({literal(str(scan_path))})"
+            columns = _describe(con, relation)
+            row = con.execute(f"SELECT count(*) FROM {relation}").fetchone()
+            n_rows = int(row[0]) if row else 0
+        except duckdb.Error as exc:
+            raise EvidenceError(duck_error(exc, scan_path, display), source=display) from None
     if not columns:
         raise EvidenceError("the file has no columns", source=display)
     if n_rows == 0:
@@ -335,14 +397,6 @@ def _csv_options(compression: str, encoding: str, null_values: tuple[str, ...], 
     return ", ".join(o for o in options if o)
 
 
-@contextlib.contextmanager
-def _closing(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    try:
-        yield con
-    finally:
-        con.close()
-
-
 def _csv_table(
     path: Path,
     display: str,
@@ -375,7 +429,7 @@ def _convert_csv(
             f"read_csv({literal(str(path))}, "
             f"{_csv_options(compression, encoding, null_values, full)})"
         )
-        with _closing(connect()) as con:
+        with connect() as con:
             try:
                 columns = _describe(con, relation)
                 first_types = first_types or dict(columns)
