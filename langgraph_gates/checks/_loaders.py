@@ -65,7 +65,14 @@ def open_data(ctx: CheckContext, name: DataFile) -> TableFile | None:
     if ref is None:
         return None
     path, display = ref
-    return open_table(path, display, null_values=ctx.policy.data.csv_null_values)
+    nulls = ctx.policy.data.csv_null_values
+    # A file that cannot be opened fails once per review; the checks after share its error.
+    return ctx.evidence.attempt(
+        "open-table",
+        [path],
+        lambda: open_table(path, display, null_values=nulls),
+        params=json.dumps([display, list(nulls)]),
+    )
 
 
 def _profile_params(ctx: CheckContext, mode: str, display: str) -> dict[str, Any]:
@@ -95,7 +102,8 @@ def _profile(
     d, pol = ctx.dossier, ctx.policy.data
 
     def compute() -> TableProfile:
-        table = open_table(path, display, null_values=pol.csv_null_values)
+        table = open_data(ctx, name)
+        assert table is not None  # referenced: data_file() found it above
         reference_table = open_data(ctx, "train") if mode == "compare" else None
         return profile_table(
             table,
