@@ -349,6 +349,25 @@ def _compatible(train: ColumnProfile, serving: ColumnProfile, serving_rows: int)
     return serving.n_missing == serving_rows
 
 
+def _schema_diff(
+    train: TableProfile, serving: TableProfile
+) -> tuple[list[str], dict[str, str], list[str], list[str]]:
+    """Features absent in serving, type changes, features empty only in serving, extra columns."""
+    absent = [f.name for f in train.features if serving.column(f.name) is None]
+    mismatched: dict[str, str] = {}
+    empty: list[str] = []
+    for f in train.features:
+        s = serving.column(f.name)
+        if s is None:
+            continue
+        if s.n_missing == serving.n_rows and f.n_missing < train.n_rows:
+            empty.append(f.name)
+        if not _compatible(f, s, serving.n_rows):
+            mismatched[f.name] = f"{f.family} ({f.dtype}) -> {s.family} ({s.dtype})"
+    extra = [c for c in serving.column_names if train.column(c) is None]
+    return absent, mismatched, empty, extra
+
+
 def check_schema(ctx: CheckContext) -> Verdict:
     """Judges DR.SCHEMA: whether the serving file has the training features, with compatible types."""
     if data_file(ctx, "serving") is None:
@@ -374,18 +393,7 @@ def check_schema(ctx: CheckContext) -> Verdict:
     features = train.features
     if not features:
         return error(f"{train.source} has no feature columns.", evidence=column_refs(train.source))
-    absent = [f.name for f in features if serving.column(f.name) is None]
-    mismatched: dict[str, str] = {}
-    empty: list[str] = []
-    for f in features:
-        s = serving.column(f.name)
-        if s is None:
-            continue
-        if s.n_missing == serving.n_rows and f.n_missing < train.n_rows:
-            empty.append(f.name)
-        if not _compatible(f, s, serving.n_rows):
-            mismatched[f.name] = f"{f.family} ({f.dtype}) -> {s.family} ({s.dtype})"
-    extra = [c for c in serving.column_names if train.column(c) is None]
+    absent, mismatched, empty, extra = _schema_diff(train, serving)
     measured: dict[str, JsonValue] = {
         "train_features": len(features),
         "serving_columns": len(serving.columns),

@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import JsonValue
 
 from langgraph_gates._names import closest
+from langgraph_gates.checks._loaders import train_profile
 from langgraph_gates.checks.base import (
     CheckContext,
     CheckSpec,
@@ -504,8 +505,6 @@ def _misspelt_features(ctx: CheckContext, names: list[str]) -> dict[str, str]:
     Encoded names (``region_EMEA``) are not close to their column and are left alone. An
     unreadable training file is reported by the data checks; then nothing is compared.
     """
-    from langgraph_gates.checks._loaders import train_profile  # data reads the dossier's files
-
     try:
         profile = train_profile(ctx)
     except EvidenceError:

@@ -320,11 +320,7 @@ def summarize_predictions(
 
     splits = {name: _subset(data, split_names == name) for name in split_rows}
     held = next((s for s in HELD_OUT_SPLITS if s in split_rows), None)
-    computable = set().union(*(set(m) for m in splits.values())) if splits else set()
-    key = next(
-        (canonical_metric(c) for c in criteria if canonical_metric(c) in computable),
-        _default_key_metric(data),
-    )
+    key = _key_metric(data, splits, criteria)
     summary = PredictionsSummary(
         **base,
         task=task,
@@ -353,6 +349,15 @@ def summarize_predictions(
         favorable,
     )
     return summary
+
+
+def _key_metric(data: _Data, splits: dict[str, dict[str, float]], criteria: Sequence[str]) -> str:
+    """The first success criterion's metric that could be computed, else the task's default."""
+    computable = set().union(*(set(m) for m in splits.values())) if splits else set()
+    return next(
+        (canonical_metric(c) for c in criteria if canonical_metric(c) in computable),
+        _default_key_metric(data),
+    )
 
 
 def _base_fields(frame: PredictionFrame, split_rows: dict[str, int]) -> dict[str, Any]:
