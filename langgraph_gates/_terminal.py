@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-__all__ = ["SafeConsole", "safe_text"]
+__all__ = ["SafeConsole", "safe_json", "safe_text"]
 
 # C0 controls but newline and tab, DEL, and the C1 controls (0x9b is a one-byte CSI, 0x9d OSC).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -34,6 +34,16 @@ def safe_text(text: str) -> str:
         whichever runs first.
     """
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def safe_json(text: str) -> str:
+    """JSON text with the control characters that ``json.dumps`` leaves raw written as ``\\uNNNN``.
+
+    ``json.dumps(..., ensure_ascii=False)`` escapes C0 controls but not DEL or the C1 codes
+    (``\\x9b`` is a one-byte CSI). Those can only stand inside JSON strings, where a ``\\u``
+    escape decodes to the same character: the JSON means the same, the terminal sees no code.
+    """
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 class SafeConsole(Console):
