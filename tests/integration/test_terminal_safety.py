@@ -74,6 +74,6 @@ def test_show_prints_the_stored_report_without_control_characters(tmp_path: Path
     txt = _gates(tmp_path, "show", review_id, "--format", "txt")
     assert "evil\\x1b]0;pwned\\x07model" in txt.stdout
     shown = json.loads(_gates(tmp_path, "show", review_id, "--format", "json").stdout)
-    # JSON on the terminal stays valid and means the same text (C1 codes as \\u escapes).
+    # JSON on the terminal stays valid and means the same text (C1 codes as \u escapes).
     assert shown["model"]["name"] == f"evil{TITLE}model"
     assert "\x9b31m" in json.dumps(shown, ensure_ascii=False)
