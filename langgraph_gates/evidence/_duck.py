@@ -231,7 +231,8 @@ def duck_error(exc: BaseException, path: Path, display: str) -> str:
         first = first.removeprefix(prefix)
     causes: list[str] = []
     for line in lines[1:]:
-        if line.lower().startswith(("possible fix", "possible solution")) or len(causes) == 2:
+        # A line ending in ':' opens a dump (the sniffer's search space, the fixes): no cause.
+        if line.endswith(":") or line.lower().startswith("possible ") or len(causes) == 2:
             break
         if not _NOT_A_CAUSE.match(line):
             causes.append(line.rstrip("."))

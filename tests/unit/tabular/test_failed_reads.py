@@ -175,3 +175,27 @@ def test_leakage_checks_share_the_failure(
         run_check(spec, ctx, owner="o")
     run_check(leakage.SPLIT_OVERLAP, ctx, owner="o")
     assert reads[0] <= 2, "train once, the broken validation file once"
+
+
+def test_duck_error_keeps_the_cause_and_drops_dumps(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    sniff = (
+        f'Invalid Input Error: Error when sniffing file "{path}".\n'
+        "It was not possible to automatically detect the CSV parsing dialect\n"
+        "The search space used was:\n"
+        "Delimiter Candidates: ',', '|', ';'\n"
+        "Possible fixes:\n* Set delimiter (e.g., delim=',')\n\n"
+        "LINE 1: describe select * from read_csv('p.csv')\n          ^^^^"
+    )
+    assert _duck.duck_error(Exception(sniff), path, "eval/p.csv") == (
+        'Error when sniffing file "eval/p.csv"; '
+        "It was not possible to automatically detect the CSV parsing dialect"
+    )
+    columns = (
+        "Invalid Input Error: CSV Error on Line: 7\nOriginal Line: secret,1,2\n"
+        "Expected Number of Columns: 2 Found: 3\nPossible fixes:\n* Enable null padding\n"
+        "  file = x.csv\n  delimiter = , (Auto-Detected)"
+    )
+    assert _duck.duck_error(Exception(columns), path, "x.csv") == (
+        "CSV Error on Line: 7; Expected Number of Columns: 2 Found: 3"
+    )
