@@ -9,6 +9,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from langgraph_gates.errors import EvidenceError
+from langgraph_gates.evidence.predictions._read import MISSING_GROUP, plain
 from langgraph_gates.policy import FairnessPolicy
 
 __all__ = [
@@ -26,7 +27,6 @@ __all__ = [
     "map_levels",
     "regression_groups",
 ]
-from langgraph_gates.evidence.predictions._read import MISSING_GROUP, plain
 
 NUMERIC_GROUP_MAX_LEVELS = 10
 """A numeric group column with more distinct values than this is binned."""

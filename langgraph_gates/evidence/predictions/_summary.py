@@ -11,16 +11,6 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from langgraph_gates.errors import EvidenceError
-from langgraph_gates.policy import FairnessPolicy, PerformancePolicy
-
-__all__ = [
-    "PredictionsSummary",
-    "SliceColumn",
-    "SliceGroup",
-    "slice_gap",
-    "summarize_predictions",
-    "summary_params",
-]
 from langgraph_gates.evidence.predictions._fairness import (
     AttributeFairness,
     binary_favorable,
@@ -46,6 +36,16 @@ from langgraph_gates.evidence.predictions._read import (
     Y_TRUE,
     PredictionFrame,
 )
+from langgraph_gates.policy import FairnessPolicy, PerformancePolicy
+
+__all__ = [
+    "PredictionsSummary",
+    "SliceColumn",
+    "SliceGroup",
+    "slice_gap",
+    "summarize_predictions",
+    "summary_params",
+]
 
 MAX_ONE_VS_REST_CLASSES = 20
 """Multiclass fairness is computed one-vs-rest for at most this many classes."""
