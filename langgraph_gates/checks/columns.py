@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from langgraph_gates._names import did_you_mean
+from langgraph_gates.checks._loaders import name_list, train_profile, validation_profile
 from langgraph_gates.checks.base import CheckContext, CheckSpec, Verdict, error, fail, missing, ok
-from langgraph_gates.checks.data import name_list, train_profile, validation_profile
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence.tabular import TableProfile
 from langgraph_gates.state import EvidenceRef

@@ -14,13 +14,19 @@ the review goes on.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, Literal
 
 from pydantic import JsonValue
 
+from langgraph_gates.checks._loaders import (
+    column_refs,
+    data_file,
+    missing_fractions,
+    name_list,
+    rounded,
+    serving_profile,
+    target_kind,
+    train_profile,
+)
 from langgraph_gates.checks.base import (
     CheckContext,
     CheckSpec,
@@ -32,9 +38,8 @@ from langgraph_gates.checks.base import (
     ok,
     warn,
 )
-from langgraph_gates.evidence._duck import TableFile
 from langgraph_gates.evidence.psi import psi
-from langgraph_gates.evidence.tabular import ColumnProfile, TableProfile, open_table, profile_table
+from langgraph_gates.evidence.tabular import ColumnProfile, TableProfile
 from langgraph_gates.state import EvidenceRef, Outcome, Severity, Threshold
 
 __all__ = [
@@ -45,161 +50,7 @@ __all__ = [
     "MISSINGNESS",
     "SCHEMA",
     "VOLUME",
-    "column_refs",
-    "data_file",
-    "feature_psi",
-    "missing_fractions",
-    "name_list",
-    "open_data",
-    "rounded",
-    "serving_profile",
-    "target_kind",
-    "train_profile",
-    "validation_profile",
 ]
-
-DataFile = Literal["train", "validation", "test", "serving"]
-TargetKind = Literal["classification", "regression"]
-
-_CLASSIFICATION = frozenset({"binary_classification", "multiclass_classification"})
-_NUMERIC_TARGET = frozenset({"regression", "forecasting", "ranking"})
-_LISTED = 8  # names shown in a message before "and N more"
-
-
-# --- loading, shared with checks.leakage ------------------------------------------------------
-
-
-def data_file(ctx: CheckContext, name: DataFile) -> tuple[Path, str] | None:
-    """The resolved path and the dossier's text of a data file; ``None`` when not referenced.
-
-    Raises:
-        EvidenceError: the path leaves the dossier's folder.
-    """
-    value = getattr(ctx.dossier.data, name)
-    if not value:
-        return None
-    return ctx.path(f"data.{name}", value), value
-
-
-def open_data(ctx: CheckContext, name: DataFile) -> TableFile | None:
-    """Open a data file the dossier references; ``None`` when it references none.
-
-    Raises:
-        EvidenceError: the file is referenced but cannot be used.
-    """
-    ref = data_file(ctx, name)
-    if ref is None:
-        return None
-    path, display = ref
-    return open_table(path, display, null_values=ctx.policy.data.csv_null_values)
-
-
-def _profile_params(ctx: CheckContext, mode: str, display: str) -> dict[str, Any]:
-    d = ctx.dossier
-    return {
-        "mode": mode,
-        "display": display,
-        "label": d.data.label,
-        "timestamp": d.data.timestamp,
-        "excluded": sorted(d.features.excluded),
-    }
-
-
-def _profile(
-    ctx: CheckContext, name: DataFile, mode: Literal["reference", "compare", "basic"]
-) -> TableProfile | None:
-    ref = data_file(ctx, name)
-    if ref is None:
-        return None
-    path, display = ref
-    reference = train_profile(ctx) if mode == "compare" else None
-    files = [path]
-    if mode == "compare":
-        train_ref = data_file(ctx, "train")
-        assert train_ref is not None
-        files.append(train_ref[0])
-    d, pol = ctx.dossier, ctx.policy.data
-
-    def compute() -> TableProfile:
-        table = open_table(path, display, null_values=pol.csv_null_values)
-        reference_table = open_data(ctx, "train") if mode == "compare" else None
-        return profile_table(
-            table,
-            label=d.data.label,
-            timestamp=d.data.timestamp,
-            excluded=d.features.excluded,
-            mode=mode,
-            reference=reference,
-            reference_table=reference_table,
-            psi_bins=pol.psi_bins,
-            max_categories=pol.psi_max_categories,
-            quantile_sample_rows=pol.quantile_sample_rows,
-        )
-
-    params = json.dumps(_profile_params(ctx, mode, display), sort_keys=True)
-    return ctx.evidence.cached("tabular-profile", files, TableProfile, compute, params=params)
-
-
-def train_profile(ctx: CheckContext) -> TableProfile | None:
-    """The training file's reference profile (cached); ``None`` when none is referenced.
-
-    Raises:
-        EvidenceError: the file is referenced but cannot be used.
-    """
-    return _profile(ctx, "train", "reference")
-
-
-def serving_profile(ctx: CheckContext) -> TableProfile | None:
-    """The serving file's profile in the training file's bins; ``None`` without serving data.
-
-    Raises:
-        EvidenceError: the serving or training file cannot be used.
-    """
-    if data_file(ctx, "serving") is None or data_file(ctx, "train") is None:
-        return None
-    return _profile(ctx, "serving", "compare")
-
-
-def validation_profile(ctx: CheckContext) -> TableProfile | None:
-    """The validation file's basic profile (cached); ``None`` when none is referenced.
-
-    Raises:
-        EvidenceError: the file is referenced but cannot be used.
-    """
-    return _profile(ctx, "validation", "basic")
-
-
-def target_kind(ctx: CheckContext) -> TargetKind | None:
-    """``classification`` or ``regression`` from ``model.task``; ``None`` when it is neither."""
-    task = ctx.dossier.model.task
-    if task in _CLASSIFICATION:
-        return "classification"
-    if task in _NUMERIC_TARGET:
-        return "regression"
-    return None
-
-
-# --- helpers ------------------------------------------------------------------------------
-
-
-def name_list(items: Sequence[str], limit: int = _LISTED) -> str:
-    """Names joined by commas, at most ``limit`` of them, then "and N more"."""
-    shown = ", ".join(items[:limit])
-    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
-
-
-def column_refs(
-    source: str, columns: Sequence[str] = (), limit: int = _LISTED
-) -> list[EvidenceRef]:
-    """Evidence references to a file's columns (the file alone when none is given)."""
-    if not columns:
-        return [EvidenceRef(source=source)]
-    return [EvidenceRef(source=source, column=c) for c in columns[:limit]]
-
-
-def rounded(value: float) -> float:
-    """A measured value rounded for the report (6 decimals)."""
-    return round(float(value), 6)
 
 
 def _notes(profile: TableProfile) -> dict[str, JsonValue]:
@@ -264,6 +115,7 @@ def _class_counts(ctx: CheckContext, profile: TableProfile) -> dict[str, int] | 
 
 
 def check_volume(ctx: CheckContext) -> Verdict:
+    """Judges DR.VOLUME: rows per class of the training label (rows for regression) against the policy band."""
     profile = train_profile(ctx)
     if profile is None:
         return _no_train("volume")
@@ -317,6 +169,7 @@ def check_volume(ctx: CheckContext) -> Verdict:
 
 
 def check_balance(ctx: CheckContext) -> Verdict:
+    """Judges DR.BALANCE: the minority class's share of the training rows."""
     kind = target_kind(ctx)
     task = ctx.dossier.model.task
     if task is None:
@@ -361,25 +214,8 @@ def check_balance(ctx: CheckContext) -> Verdict:
 # --- DR.MISSINGNESS -----------------------------------------------------------------------
 
 
-def missing_fractions(ctx: CheckContext, profile: TableProfile) -> dict[str, Any]:
-    """Missing shares of the judged features (key features, else all) and of the others."""
-    key = list(dict.fromkeys(ctx.dossier.features.key))
-    features = {c.name: c for c in profile.features}
-    judged_names = key or list(features)
-    absent = [k for k in judged_names if k not in profile.column_names]
-    fractions: dict[str, float] = {}
-    for name in judged_names:
-        col = profile.column(name)
-        fractions[name] = 1.0 if col is None else rounded(col.n_missing / profile.n_rows)
-    others = {
-        name: rounded(c.n_missing / profile.n_rows)
-        for name, c in features.items()
-        if name not in fractions and c.n_missing > 0
-    }
-    return {"judged": judged_names, "fractions": fractions, "others": others, "absent": absent}
-
-
 def check_missingness(ctx: CheckContext) -> Verdict:
+    """Judges DR.MISSINGNESS: the missing share of each key feature (every feature if none is named)."""
     profile = train_profile(ctx)
     if profile is None:
         return _no_train("missingness")
@@ -432,6 +268,7 @@ def _from_epoch(seconds: float) -> dt.datetime:
 
 
 def check_freshness(ctx: CheckContext) -> Verdict:
+    """Judges DR.FRESHNESS: the age of the newest training timestamp at review time."""
     data = ctx.dossier.data
     band = ctx.policy.data.freshness_days
     newest: dt.date | None = None
@@ -512,7 +349,27 @@ def _compatible(train: ColumnProfile, serving: ColumnProfile, serving_rows: int)
     return serving.n_missing == serving_rows
 
 
+def _schema_diff(
+    train: TableProfile, serving: TableProfile
+) -> tuple[list[str], dict[str, str], list[str], list[str]]:
+    """Features absent in serving, type changes, features empty only in serving, extra columns."""
+    absent = [f.name for f in train.features if serving.column(f.name) is None]
+    mismatched: dict[str, str] = {}
+    empty: list[str] = []
+    for f in train.features:
+        s = serving.column(f.name)
+        if s is None:
+            continue
+        if s.n_missing == serving.n_rows and f.n_missing < train.n_rows:
+            empty.append(f.name)
+        if not _compatible(f, s, serving.n_rows):
+            mismatched[f.name] = f"{f.family} ({f.dtype}) -> {s.family} ({s.dtype})"
+    extra = [c for c in serving.column_names if train.column(c) is None]
+    return absent, mismatched, empty, extra
+
+
 def check_schema(ctx: CheckContext) -> Verdict:
+    """Judges DR.SCHEMA: whether the serving file has the training features, with compatible types."""
     if data_file(ctx, "serving") is None:
         return missing(
             "No serving data is referenced (data.serving), so the serving schema cannot be "
@@ -536,18 +393,7 @@ def check_schema(ctx: CheckContext) -> Verdict:
     features = train.features
     if not features:
         return error(f"{train.source} has no feature columns.", evidence=column_refs(train.source))
-    absent = [f.name for f in features if serving.column(f.name) is None]
-    mismatched: dict[str, str] = {}
-    empty: list[str] = []
-    for f in features:
-        s = serving.column(f.name)
-        if s is None:
-            continue
-        if s.n_missing == serving.n_rows and f.n_missing < train.n_rows:
-            empty.append(f.name)
-        if not _compatible(f, s, serving.n_rows):
-            mismatched[f.name] = f"{f.family} ({f.dtype}) -> {s.family} ({s.dtype})"
-    extra = [c for c in serving.column_names if train.column(c) is None]
+    absent, mismatched, empty, extra = _schema_diff(train, serving)
     measured: dict[str, JsonValue] = {
         "train_features": len(features),
         "serving_columns": len(serving.columns),
@@ -636,6 +482,7 @@ def feature_psi(
 
 
 def check_drift(ctx: CheckContext) -> Verdict:
+    """Judges DR.DRIFT: the PSI of each feature between training and serving data."""
     if data_file(ctx, "serving") is None:
         return missing(
             "No serving data is referenced (data.serving), so drift cannot be measured.",
@@ -714,6 +561,7 @@ def check_drift(ctx: CheckContext) -> Verdict:
 
 
 def check_duplicates(ctx: CheckContext) -> Verdict:
+    """Judges DR.DUPLICATES: the share of duplicate rows in the training file."""
     profile = train_profile(ctx)
     if profile is None:
         return _no_train("duplicate rows")

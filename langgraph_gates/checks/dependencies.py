@@ -48,6 +48,7 @@ def unpinned_requirements(text: str) -> tuple[list[str], int]:
 
 
 def check_dependencies(ctx: CheckContext) -> Verdict:
+    """Judges SEC.DEPENDENCIES: whether every requirement in the declared file is pinned."""
     value = ctx.dossier.security.requirements
     if not value:
         return missing(

@@ -30,6 +30,7 @@ def _drift_monitored(ctx: CheckContext) -> bool:
 
 
 def check_rollout(ctx: CheckContext) -> Verdict:
+    """Judges DEP.ROLLOUT: whether a staged rollout (not big bang) is declared."""
     rollout = ctx.dossier.deployment.rollout
     where = EvidenceRef(source="deployment.rollout")
     if rollout is None or not rollout.strategy:
@@ -74,6 +75,7 @@ def check_rollout(ctx: CheckContext) -> Verdict:
 
 
 def check_rollback(ctx: CheckContext) -> Verdict:
+    """Judges DEP.ROLLBACK: whether a rollback plan is documented."""
     plan = ctx.dossier.deployment.rollback_plan
     where = EvidenceRef(source="deployment.rollback_plan")
     if not is_documented(plan):
@@ -93,6 +95,7 @@ def _drift_unmeasured(ctx: CheckContext) -> str:
 
 
 def check_monitoring(ctx: CheckContext) -> Verdict:
+    """Judges DEP.MONITORING: whether latency, drift and quality are monitored."""
     monitoring = ctx.dossier.deployment.monitoring
     where = EvidenceRef(source="deployment.monitoring")
     drifting = _drifting_features(ctx)
@@ -137,6 +140,7 @@ def check_monitoring(ctx: CheckContext) -> Verdict:
 
 
 def check_alerts_slo(ctx: CheckContext) -> Verdict:
+    """Judges DEP.ALERTS_SLO: whether SLOs and alerts carry numeric thresholds."""
     dep = ctx.dossier.deployment
     alerts = dep.monitoring.alerts if dep.monitoring else {}
     measured = {"slo": dict(dep.slo), "alerts": dict(alerts)}
@@ -164,6 +168,7 @@ def check_alerts_slo(ctx: CheckContext) -> Verdict:
 
 
 def check_retraining(ctx: CheckContext) -> Verdict:
+    """Judges DEP.RETRAINING: whether a retraining trigger or drift monitoring is declared."""
     trigger = ctx.dossier.deployment.retraining_trigger
     where = EvidenceRef(source="deployment.retraining_trigger")
     drift = _drift_monitored(ctx)
@@ -178,6 +183,7 @@ def check_retraining(ctx: CheckContext) -> Verdict:
 
 
 def check_oncall(ctx: CheckContext) -> Verdict:
+    """Judges DEP.ONCALL: whether an on-call owner is named."""
     on_call = ctx.dossier.deployment.on_call
     where = EvidenceRef(source="deployment.on_call")
     if not (on_call or "").strip():
@@ -186,6 +192,7 @@ def check_oncall(ctx: CheckContext) -> Verdict:
 
 
 def check_post_launch(ctx: CheckContext) -> Verdict:
+    """Judges DEP.POST_LAUNCH: whether a post-launch review is scheduled."""
     days = ctx.dossier.deployment.post_launch_review_days
     where = EvidenceRef(source="deployment.post_launch_review_days")
     if not days:

@@ -30,10 +30,12 @@ def _documented(text: str | None, field: str, what: str) -> Verdict:
 
 
 def check_label_qc(ctx: CheckContext) -> Verdict:
+    """Judges DR.LABEL_QC: whether labeling quality control is described."""
     return _documented(ctx.dossier.data.labeling_qc, "data.labeling_qc", "labeling quality control")
 
 
 def check_sources(ctx: CheckContext) -> Verdict:
+    """Judges DR.SOURCES: whether every data source names its owner."""
     sources = ctx.dossier.data.sources
     where = EvidenceRef(source="data.sources")
     if not sources:
@@ -58,22 +60,26 @@ def check_sources(ctx: CheckContext) -> Verdict:
 
 
 def check_transforms(ctx: CheckContext) -> Verdict:
+    """Judges FE.TRANSFORMS: whether the feature transformations are documented."""
     return _documented(
         ctx.dossier.features.transformations, "features.transformations", "feature transformations"
     )
 
 
 def check_threat_model(ctx: CheckContext) -> Verdict:
+    """Judges SEC.THREAT_MODEL: whether a threat model is documented."""
     return _documented(ctx.dossier.security.threat_model, "security.threat_model", "threat model")
 
 
 def check_input_validation(ctx: CheckContext) -> Verdict:
+    """Judges SEC.INPUT_VALIDATION: whether input validation at serving is documented."""
     return _documented(
         ctx.dossier.security.input_validation, "security.input_validation", "input validation"
     )
 
 
 def check_sensitive_declared(ctx: CheckContext) -> Verdict:
+    """Judges RAI.SENSITIVE_DECLARED: sensitive attributes declared, or their absence justified."""
     data = ctx.dossier.data
     where = EvidenceRef(source="data.sensitive_attributes")
     if data.sensitive_attributes:
@@ -95,6 +101,7 @@ def check_sensitive_declared(ctx: CheckContext) -> Verdict:
 
 
 def check_harms(ctx: CheckContext) -> Verdict:
+    """Judges RAI.HARMS: whether harm scenarios are described."""
     harms = [h for h in ctx.dossier.responsible_ai.harms if is_documented(h, min_words=2)]
     where = EvidenceRef(source="responsible_ai.harms")
     if not harms:
@@ -103,6 +110,7 @@ def check_harms(ctx: CheckContext) -> Verdict:
 
 
 def check_governance(ctx: CheckContext) -> Verdict:
+    """Judges RAI.GOVERNANCE: whether a review board or approver is named."""
     gov = ctx.dossier.responsible_ai.governance
     where = EvidenceRef(source="responsible_ai.governance")
     if gov is None:

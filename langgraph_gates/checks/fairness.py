@@ -386,14 +386,17 @@ def _judge_coverage(
 
 
 def check_disparate_impact(ctx: CheckContext) -> list[Verdict]:
+    """Judges RAI.DISPARATE_IMPACT: the min/max selection-rate ratio across each attribute's groups."""
     return _for_each_attribute(ctx, "disparate impact", _judge_disparate_impact)
 
 
 def check_equalized_odds(ctx: CheckContext) -> list[Verdict]:
+    """Judges RAI.EQUALIZED_ODDS: the equalized-odds difference across each attribute's groups."""
     return _for_each_attribute(ctx, "equalized odds", _judge_equalized_odds)
 
 
 def check_group_coverage(ctx: CheckContext) -> list[Verdict]:
+    """Judges RAI.GROUP_COVERAGE: whether each group of a sensitive attribute has enough rows."""
     return _for_each_attribute(ctx, "group coverage", _judge_coverage)
 
 

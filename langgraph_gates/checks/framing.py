@@ -12,6 +12,7 @@ _VAGUE = ("improve", "better", "optimi", "enhance", "leverage", "ai-driven", "us
 
 
 def check_objective(ctx: CheckContext) -> Verdict:
+    """Judges PF.OBJECTIVE: whether a business objective is stated."""
     objective = ctx.dossier.problem.objective
     where = EvidenceRef(source="problem.objective")
     if not is_documented(objective, min_words=4):
@@ -36,6 +37,7 @@ def check_objective(ctx: CheckContext) -> Verdict:
 
 
 def check_kpis(ctx: CheckContext) -> Verdict:
+    """Judges PF.KPIS: whether KPIs are listed, each with a numeric baseline and target."""
     kpis = ctx.dossier.problem.kpis
     where = EvidenceRef(source="problem.kpis")
     if not kpis:
@@ -57,6 +59,7 @@ def check_kpis(ctx: CheckContext) -> Verdict:
 
 
 def check_success_criteria(ctx: CheckContext) -> Verdict:
+    """Judges PF.SUCCESS_CRITERIA: whether a measurable acceptance threshold is stated."""
     criteria = ctx.dossier.problem.success_criteria
     where = EvidenceRef(source="problem.success_criteria")
     if not criteria:
@@ -75,6 +78,7 @@ def check_success_criteria(ctx: CheckContext) -> Verdict:
 
 
 def check_scope(ctx: CheckContext) -> Verdict:
+    """Judges PF.SCOPE: whether what is in and out of scope is stated."""
     problem = ctx.dossier.problem
     where = EvidenceRef(source="problem.in_scope / problem.out_of_scope")
     absent = [n for n in ("in_scope", "out_of_scope") if not getattr(problem, n)]
@@ -89,6 +93,7 @@ def check_scope(ctx: CheckContext) -> Verdict:
 
 
 def check_assumptions(ctx: CheckContext) -> Verdict:
+    """Judges PF.ASSUMPTIONS: whether assumptions are listed."""
     assumptions = ctx.dossier.problem.assumptions
     where = EvidenceRef(source="problem.assumptions")
     if not assumptions:

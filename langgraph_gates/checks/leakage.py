@@ -14,6 +14,17 @@ from typing import Literal
 
 from pydantic import JsonValue
 
+from langgraph_gates.checks._loaders import (
+    column_refs,
+    data_file,
+    missing_fractions,
+    name_list,
+    open_data,
+    rounded,
+    target_kind,
+    train_profile,
+    validation_profile,
+)
 from langgraph_gates.checks._text import is_documented, short
 from langgraph_gates.checks.base import (
     CheckContext,
@@ -25,17 +36,6 @@ from langgraph_gates.checks.base import (
     missing,
     ok,
     warn,
-)
-from langgraph_gates.checks.data import (
-    column_refs,
-    data_file,
-    missing_fractions,
-    name_list,
-    open_data,
-    rounded,
-    target_kind,
-    train_profile,
-    validation_profile,
 )
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence.leakage import (
@@ -78,6 +78,7 @@ def _metric(ctx: CheckContext, profile: TableProfile) -> tuple[Literal["auc", "s
 
 
 def check_target_leakage(ctx: CheckContext) -> Verdict:
+    """Judges FE.TARGET_LEAKAGE: how well one feature alone predicts the label (AUC or Spearman)."""
     task = ctx.dossier.model.task
     if task in ("generation", "reinforcement_learning"):
         return ok(
@@ -255,6 +256,7 @@ def _iso(seconds: float) -> str:
 
 
 def check_temporal_leakage(ctx: CheckContext) -> Verdict:
+    """Judges FE.TEMPORAL_LEAKAGE: training rows later than validation rows under a time split."""
     strategy = ctx.dossier.performance.validation_strategy
     ts_name = ctx.dossier.data.timestamp
     if strategy is not None and strategy != "time_split":
@@ -334,6 +336,7 @@ def check_temporal_leakage(ctx: CheckContext) -> Verdict:
 
 
 def check_split_overlap(ctx: CheckContext) -> Verdict:
+    """Judges FE.SPLIT_OVERLAP: the share of validation rows identical to a training row."""
     train_ref, validation_ref = data_file(ctx, "train"), data_file(ctx, "validation")
     if train_ref is None or validation_ref is None:
         absent = "data.train" if train_ref is None else "data.validation"
@@ -407,6 +410,7 @@ def _missing_from_prior(ctx: CheckContext) -> dict[str, float] | None:
 
 
 def check_missingness_strategy(ctx: CheckContext) -> Verdict:
+    """Judges FE.MISSINGNESS_STRATEGY: a strategy declared when features have missing values."""
     strategy = ctx.dossier.features.missingness_strategy
     documented = is_documented(strategy)
     fractions = _missing_from_prior(ctx)
@@ -466,6 +470,7 @@ def check_missingness_strategy(ctx: CheckContext) -> Verdict:
 
 
 def check_sensitive_feature(ctx: CheckContext) -> Verdict:
+    """Judges FE.SENSITIVE_FEATURE: whether a declared sensitive attribute is used as a feature."""
     declared = ctx.dossier.data.sensitive_attributes
     where = EvidenceRef(source="data.sensitive_attributes")
     if declared is None:

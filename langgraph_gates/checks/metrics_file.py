@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import JsonValue
 
 from langgraph_gates._names import closest
+from langgraph_gates.checks._loaders import train_profile
 from langgraph_gates.checks.base import (
     CheckContext,
     CheckSpec,
@@ -208,6 +209,7 @@ def _sources_measured(sources: list[SplitMetrics]) -> list[JsonValue]:
 
 def check_success_criteria_met(ctx: CheckContext) -> Verdict:
     # Cross-gate: judge the criteria that problem framing recorded.
+    """Judges MP.SUCCESS_CRITERIA_MET: each success criterion against the held-out metrics."""
     framing = ctx.prior_finding("PF.SUCCESS_CRITERIA")
     criteria = ctx.dossier.problem.success_criteria
     if not criteria:
@@ -314,6 +316,7 @@ def relative_gap(metric: str, train: float, held_out: float) -> float:
 
 
 def check_overfit(ctx: CheckContext) -> Verdict:
+    """Judges MP.OVERFIT: the relative gap of the key metric between train and validation."""
     sources = split_metrics(ctx)
     if not sources:
         return _no_source("the train/validation gap cannot be measured")
@@ -369,6 +372,7 @@ def _source(ctx: CheckContext) -> EvidenceRef:
 
 
 def check_cv_stability(ctx: CheckContext) -> Verdict:
+    """Judges MP.CV_STABILITY: the standard deviation of the cross-validation scores."""
     metrics = load_metrics(ctx)
     if metrics is None or not metrics.cv:
         return missing("No cross-validation scores are reported.")
@@ -399,6 +403,7 @@ def check_cv_stability(ctx: CheckContext) -> Verdict:
 
 
 def check_baseline(ctx: CheckContext) -> Verdict:
+    """Judges MP.BASELINE: the key metric against the stated baseline."""
     baseline = ctx.dossier.performance.baseline
     if baseline is None:
         return warn(
@@ -468,6 +473,7 @@ def check_baseline(ctx: CheckContext) -> Verdict:
 
 
 def check_validation_strategy(ctx: CheckContext) -> Verdict:
+    """Judges MP.VALIDATION_STRATEGY: whether validation is more than a single split."""
     strategy = ctx.dossier.performance.validation_strategy
     where = EvidenceRef(source="performance.validation_strategy")
     if strategy is None:
@@ -499,8 +505,6 @@ def _misspelt_features(ctx: CheckContext, names: list[str]) -> dict[str, str]:
     Encoded names (``region_EMEA``) are not close to their column and are left alone. An
     unreadable training file is reported by the data checks; then nothing is compared.
     """
-    from langgraph_gates.checks.data import train_profile  # data reads the dossier's files
-
     try:
         profile = train_profile(ctx)
     except EvidenceError:
@@ -520,6 +524,7 @@ def _misspelt_features(ctx: CheckContext, names: list[str]) -> dict[str, str]:
 
 
 def check_importance(ctx: CheckContext) -> Verdict:
+    """Judges FE.IMPORTANCE: whether feature importance is given, and names real features."""
     metrics = load_metrics(ctx)
     if metrics is None or not metrics.feature_importance:
         return warn(

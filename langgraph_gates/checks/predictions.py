@@ -23,6 +23,7 @@ from langgraph_gates.checks.base import (
 from langgraph_gates.evidence.predictions import (
     PredictionsSummary,
     SliceColumn,
+    SliceGroup,
     is_bounded,
     read_predictions,
     summarize_predictions,
@@ -112,6 +113,7 @@ def _split_text(summary: PredictionsSummary) -> str:
 
 
 def check_calibration(ctx: CheckContext) -> Verdict:
+    """Judges MP.CALIBRATION: the expected calibration error of the predicted scores."""
     summary = usable_predictions(ctx, "calibration")
     if isinstance(summary, Verdict):
         return summary
@@ -172,7 +174,27 @@ def _slice_rows(col: SliceColumn) -> list[JsonValue]:
     ]
 
 
+def _slice_gap_failure(
+    summary: PredictionsSummary,
+    bad: list[tuple[SliceColumn, SliceGroup]],
+    limit: float,
+    gap_kind: str,
+    worst_gap: float,
+) -> str:
+    """The message naming the slices past the line (without its closing period)."""
+    metric, overall = summary.key_metric or "", summary.overall or 0.0
+    gap_text = (
+        f"{worst_gap * 100:.1f} points" if gap_kind == "points" else f"{worst_gap:.1%} relative"
+    )
+    names = ", ".join(f"{c.column}={g.group} ({g.value:.4g}, n={g.n})" for c, g in bad[:5])
+    return (
+        f"{len(bad)} slice(s) fall more than {limit:g} below overall {metric} "
+        f"{overall:.4g} on {_split_text(summary)}: {names}; worst gap {gap_text}"
+    )
+
+
 def check_slice_gap(ctx: CheckContext) -> Verdict | list[Verdict]:
+    """Judges MP.SLICE_GAP: how far the weakest slice falls below the overall key metric."""
     columns = list(
         dict.fromkeys(
             [*ctx.dossier.performance.slices, *(ctx.dossier.data.sensitive_attributes or [])]
@@ -241,9 +263,6 @@ def check_slice_gap(ctx: CheckContext) -> Verdict | list[Verdict]:
     outcome = band.judge(worst.gap)
     measured["worst"] = {"column": col.column, "group": worst.group, "gap": round(worst.gap, 6)}
     skipped = sum(1 for c in present for g in c.groups if not g.judged)
-    gap_text = (
-        f"{worst.gap * 100:.1f} points" if gap_kind == "points" else f"{worst.gap:.1%} relative"
-    )
     tail = f" ({skipped} slice(s) too small or undefined were not judged)" if skipped else ""
     if outcome is Outcome.PASS:
         message = (
@@ -253,11 +272,7 @@ def check_slice_gap(ctx: CheckContext) -> Verdict | list[Verdict]:
         )
     else:
         bad = [(c, g) for c, g in judged_groups if band.judge(g.gap or 0.0) is not Outcome.PASS]
-        names = ", ".join(f"{c.column}={g.group} ({g.value:.4g}, n={g.n})" for c, g in bad[:5])
-        message = (
-            f"{len(bad)} slice(s) fall more than {limit:g} below overall {metric} "
-            f"{overall:.4g} on {_split_text(summary)}: {names}; worst gap {gap_text}{tail}."
-        )
+        message = _slice_gap_failure(summary, bad, limit, gap_kind, worst.gap) + tail + "."
     verdicts.append(
         judged(
             outcome,

@@ -23,6 +23,14 @@ from dataclasses import dataclass
 
 from pydantic import JsonValue
 
+from langgraph_gates.checks._loaders import (
+    column_refs,
+    data_file,
+    name_list,
+    open_data,
+    rounded,
+    train_profile,
+)
 from langgraph_gates.checks._text import is_documented
 from langgraph_gates.checks.base import (
     CheckContext,
@@ -32,14 +40,6 @@ from langgraph_gates.checks.base import (
     judged,
     missing,
     ok,
-)
-from langgraph_gates.checks.data import (
-    column_refs,
-    data_file,
-    name_list,
-    open_data,
-    rounded,
-    train_profile,
 )
 from langgraph_gates.evidence.proxy import ProxyReport, proxy_report
 from langgraph_gates.evidence.tabular import Family, TableProfile

@@ -74,6 +74,7 @@ def _describe(hits: list[SecretHit]) -> str:
 
 
 def check_secrets(ctx: CheckContext) -> Verdict:
+    """Judges SEC.SECRETS: hard-coded secrets in the scan paths and the dossier."""
     values = ctx.dossier.security.scan_paths
     resolved: list[tuple[str, Path]] = []
     not_found: list[str] = []

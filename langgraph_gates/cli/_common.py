@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from typing import Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from langgraph_gates._terminal import SafeConsole, safe_text
 from langgraph_gates.errors import GatesError
 from langgraph_gates.gates import GATES
 from langgraph_gates.report import ReviewReport
@@ -26,14 +26,16 @@ __all__ = [
     "err_console",
     "handle_errors",
     "print_outcome",
+    "term",
 ]
 
 EXIT_USAGE = 2
 EXIT_FAIL_ON = 3
 
 # Piped output (CI logs, files) gets a wide console instead of Rich's 80-column default.
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 200)
+# SafeConsole: dossier and model text is printed here, and it must not drive the terminal.
+console = SafeConsole(highlight=False, width=None if sys.stdout.isatty() else 140)
+err_console = SafeConsole(stderr=True, highlight=False, width=None if sys.stderr.isatty() else 200)
 
 STATUS_STYLE = {Status.PASS: "green", Status.CONDITIONAL: "yellow", Status.FAIL: "bold red"}
 REC_STYLE = {
@@ -41,6 +43,11 @@ REC_STYLE = {
     Recommendation.CONDITIONAL_GO: "bold yellow",
     Recommendation.NO_GO: "bold red",
 }
+
+
+def term(text: str) -> str:
+    """Dossier or model text ready for a Rich markup string: controls shown, markup escaped."""
+    return escape(safe_text(text))
 
 
 @contextmanager
@@ -56,7 +63,7 @@ def handle_errors() -> Iterator[None]:
         from langgraph_gates.evidence.secrets import redact_text  # only on this error path
 
         # A refused value is quoted in the message, and a refused value can be a secret.
-        line = escape(redact_text(exc.one_line())[0])
+        line = term(redact_text(exc.one_line())[0])
         err_console.print(f"[red]error \\[{exc.code}]:[/red] {line}", markup=True, soft_wrap=True)
         raise typer.Exit(EXIT_USAGE) from None
     except KeyboardInterrupt:
@@ -103,9 +110,9 @@ class GateProgress:
         risk += more
         # Key risks carry dossier and model text: escape it so brackets print as written.
         line = (
-            f"[{event['number']}/7] {escape(event['title']):<26} "
+            f"[{event['number']}/7] {term(event['title']):<26} "
             f"[{STATUS_STYLE[status]}]{status.value:<11}[/] {event['duration_s']:6.2f}s  "
-            f"{escape(risk)}"
+            f"{term(risk)}"
         )
         console.print(line, markup=True)
         if self._progress is not None:
@@ -125,7 +132,7 @@ def gate_table(report: ReviewReport) -> Table:
             continue
         status = f"[{STATUS_STYLE[g.status]}]{g.status.value}[/]" + (" *" if g.override else "")
         table.add_row(
-            spec.table_name, status, escape(g.key_risk_line), escape(g.mitigation), escape(g.owner)
+            spec.table_name, status, term(g.key_risk_line), term(g.mitigation), term(g.owner)
         )
     return table
 
@@ -139,7 +146,7 @@ def print_outcome(report: ReviewReport, files: dict[str, Any] | None = None) -> 
     console.print()
     style = REC_STYLE[report.recommendation]
     console.print(
-        f"Overall Recommendation: [{style}]{report.recommendation.value}[/] ({escape(report.rationale)})",
+        f"Overall Recommendation: [{style}]{report.recommendation.value}[/] ({term(report.rationale)})",
         markup=True,
         soft_wrap=True,
     )
@@ -158,7 +165,7 @@ def warn_unknown(unknown: list[dict[str, Any]]) -> None:
     names = [UnknownName.model_validate(u).describe() for u in unknown]
     err_console.print(
         f"warning: {len(names)} unknown dossier field(s), left out of the review: "
-        + escape("; ".join(names))
+        + term("; ".join(names))
         + " (each gate reports its own; --strict refuses them)",
         markup=False,
     )

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from langgraph_gates._terminal import safe_json, safe_text
 from langgraph_gates.checkpoint import DEFAULT_DB, describe_db
 from langgraph_gates.cli._common import GateProgress, console, err_console, handle_errors
 from langgraph_gates.cli._options import (
@@ -210,7 +211,7 @@ def _output_format(value: str, allowed: tuple[str, ...]) -> str:
 
 
 def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    typer.echo(safe_json(json.dumps(data, indent=2, ensure_ascii=False)))
 
 
 def history_command(
@@ -272,7 +273,7 @@ def diff_command(
         if fmt == "json":
             _echo_json(diff.model_dump(mode="json"))
         else:
-            typer.echo(diff.render(), nl=False)
+            typer.echo(safe_text(diff.render()), nl=False)
 
 
 def show_command(
@@ -289,7 +290,9 @@ def show_command(
         with cli_reviews(db) as reviews:
             report = reviews.report(review_id, run=run)
             stale = reviews.status(review_id).stale_gates if run is None else []
-        typer.echo(render(report, fmt), nl=False)
+        # The report's text is the dossier's: shown, not sent to the terminal as codes.
+        text = render(report, fmt)
+        typer.echo(safe_json(text) if fmt == "json" else safe_text(text), nl=False)
         if stale:
             err_console.print(
                 f"note: {', '.join(stale)} read fields edited after they ran; "

@@ -33,10 +33,11 @@ import contextlib
 import gzip
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -44,17 +45,22 @@ from typing import Literal
 import duckdb
 
 from langgraph_gates.errors import EvidenceError
-from langgraph_gates.evidence.store import file_sha256
+from langgraph_gates.evidence.store import file_sha256, first_nul_byte
 
 __all__ = [
     "DUCKDB_MEMORY_LIMIT",
     "DUCKDB_THREADS",
+    "NUMPY_NATIVE_TYPES",
+    "Family",
     "TableFile",
     "connect",
     "duck_error",
     "ident",
+    "is_float",
+    "is_integer",
     "literal",
     "open_table",
+    "type_family",
 ]
 
 _GIB = 1 << 30
@@ -106,7 +112,12 @@ def _private_dir() -> Path:
 
 
 def connect() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection with the module's thread and memory bounds."""
+    """The one way into DuckDB: an in-memory connection within the thread and memory bounds.
+
+    Every scan of evidence opens its connection here, so none runs without the limits
+    (:data:`DUCKDB_THREADS`, :data:`DUCKDB_MEMORY_LIMIT`, spilling to a private folder). The
+    connection is its own context manager: ``with connect() as con:`` closes it at the end.
+    """
     con = duckdb.connect(":memory:")
     spill = _private_dir() / "spill"
     spill.mkdir(exist_ok=True)
@@ -129,6 +140,60 @@ def connect() -> duckdb.DuckDBPyConnection:
     return con
 
 
+# --- the type table: what each DuckDB type is to the checks ------------------------------------
+
+Family = Literal["numeric", "categorical", "boolean", "temporal", "null", "other"]
+
+_INTEGER_TYPES = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+)
+_FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
+_NUMERIC_TYPES = (*_INTEGER_TYPES, *_FLOAT_TYPES, "DECIMAL", "INT1", "INT2", "INT4", "INT8")
+
+NUMPY_NATIVE_TYPES = frozenset(("FLOAT", "DOUBLE", *_INTEGER_TYPES[:4], *_INTEGER_TYPES[5:9]))
+"""Types NumPy receives from DuckDB as they are (no HUGEINT, DECIMAL, dates or booleans)."""
+
+
+def type_family(dtype: str) -> Family:
+    """The family of a DuckDB type: what the checks can do with a column of it."""
+    d = dtype.upper().strip().strip('"')
+    if d.endswith("]") or d.startswith(("STRUCT", "MAP", "UNION")):
+        return "other"  # lists, arrays and nested values are not binned or scored
+    if d in ("BOOLEAN", "BOOL"):
+        return "boolean"
+    if d.startswith(_NUMERIC_TYPES):
+        return "numeric"
+    if d.startswith("DATE") or d.startswith("TIMESTAMP"):
+        return "temporal"
+    if d.startswith(("VARCHAR", "ENUM", "UUID", "STRING", "TEXT")):
+        return "categorical"
+    if d == "NULL":
+        return "null"
+    return "other"
+
+
+def is_float(dtype: str) -> bool:
+    """Whether a DuckDB type is a binary floating-point type (it can hold NaN)."""
+    return dtype.upper().startswith(_FLOAT_TYPES)
+
+
+def is_integer(dtype: str) -> bool:
+    """Whether a DuckDB type is an integer type."""
+    return dtype.upper().startswith(_INTEGER_TYPES)
+
+
+# --- SQL text and DuckDB's errors --------------------------------------------------------------
+
+
 def ident(name: str) -> str:
     """A SQL identifier, quoted (column names come from user files)."""
     return '"' + name.replace('"', '""') + '"'
@@ -139,15 +204,43 @@ def literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+# Lines of a DuckDB error that are not its cause: the query echo, the offending line (the
+# user's data: long, maybe secret), the suggested fixes and the dump of reader options.
+_NOT_A_CAUSE = re.compile(
+    r"^(LINE \d+:|\^|Original Line:|Possible (fix|solution)|\* |[\w ]+ = |"
+    r"Column \S+ is being converted|This type was auto-detected)",
+    re.IGNORECASE,
+)
+_ERROR_PREFIXES = ("Invalid Input Error: ", "Conversion Error: ", "IO Error: ", "Binder Error: ")
+_MAX_ERROR_CHARS = 300
+
+
 def duck_error(exc: BaseException, path: Path, display: str) -> str:
-    """The first meaningful line of a DuckDB error, with the file shown as the dossier names it."""
+    """DuckDB's error as one line: its first line and the cause, with the file as the dossier
+    names it.
+
+    DuckDB's first line is often only where (``CSV Error on Line: 1``); the why follows on the
+    next lines (``Maximum line size of 2000000 bytes exceeded``, ``Expected Number of Columns:
+    2 Found: 3``, ``Could not convert string ...``). Those are kept, at most two of them; the
+    echoed data line, the suggested fixes and the reader's option dump are not.
+    """
     text = str(exc).replace(str(path), display)
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("LINE ")]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     first = lines[0] if lines else type(exc).__name__
-    for prefix in ("Invalid Input Error: ", "Conversion Error: ", "IO Error: ", "Binder Error: "):
+    for prefix in _ERROR_PREFIXES:
         first = first.removeprefix(prefix)
-    detail = next((ln for ln in lines[1:3] if "Could not convert" in ln), "")
-    return " ".join(f"{first} {detail}".split())[:300]
+    causes: list[str] = []
+    for line in lines[1:]:
+        # A line ending in ':' opens a dump (the sniffer's search space, the fixes): no cause.
+        if line.endswith(":") or line.lower().startswith("possible ") or len(causes) == 2:
+            break
+        if not _NOT_A_CAUSE.match(line):
+            causes.append(line.rstrip("."))
+    joined = "; ".join([first.rstrip(".:"), *causes]) if causes else first
+    joined = " ".join(joined.split())
+    if len(joined) > _MAX_ERROR_CHARS:
+        joined = joined[: _MAX_ERROR_CHARS - 1] + "…"
+    return joined
 
 
 @dataclass(frozen=True)
@@ -264,8 +357,10 @@ def open_table(path: Path, display: str, *, null_values: Sequence[str]) -> Table
         if not suffixes.endswith(".gz"):
             notes.append(f"{display} is gzip-compressed despite its name; decompressed to read")
         head = _gunzip_head(path, display)
-    elif b"\x00" in head:
-        raise EvidenceError("a binary file, not CSV text (it contains NUL bytes)", source=display)
+    else:
+        # The whole file, not its first bytes: a text start padded with NULs is not a CSV.
+        # (Streamed with the content hash, which the CSV conversion needs anyway.)
+        _refuse_nul(first_nul_byte(path), display)
     return _csv_table(path, display, compression, tuple(null_values), notes)
 
 
@@ -277,9 +372,25 @@ def _gunzip_head(path: Path, display: str) -> bytes:
         raise EvidenceError(f"a broken gzip file: {exc}", source=display) from None
     if not head:
         raise EvidenceError("the file is empty (gzip of 0 bytes)", source=display)
-    if b"\x00" in head:
-        raise EvidenceError("a binary file, not CSV text (it contains NUL bytes)", source=display)
+    _refuse_nul(head.find(b"\x00") if b"\x00" in head else None, display)
     return head
+
+
+def _refuse_nul(offset: int | None, display: str) -> None:
+    if offset is not None:
+        msg = f"a binary file, not CSV text (it contains NUL bytes, the first at byte {offset:,})"
+        raise EvidenceError(msg, source=display)
+
+
+def _gzip_first_nul(path: Path) -> int | None:
+    """Offset of the first NUL byte in a gzip file's content (streamed; memory stays flat)."""
+    offset = 0
+    with gzip.open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            if (at := chunk.find(b"\x00")) >= 0:
+                return offset + at
+            offset += len(chunk)
+    return None
 
 
 def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[tuple[str, str], ...]:
@@ -290,16 +401,14 @@ def _describe(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[tuple[str,
 def _parquet_table(
     path: Path, display: str, scan_path: Path, fmt: Literal["parquet", "csv"], notes: list[str]
 ) -> TableFile:
-    con = connect()
-    try:
-        relation = f"read_parquet({literal(str(scan_path))})"
-        columns = _describe(con, relation)
-        row = con.execute(f"SELECT count(*) FROM {relation}").fetchone()
-        n_rows = int(row[0]) if row else 0
-    except duckdb.Error as exc:
-        raise EvidenceError(duck_error(exc, scan_path, display), source=display) from None
-    finally:
-        con.close()
+    with connect() as con:
+        try:
+            relation = f"read_parquet({literal(str(scan_path))})"
+            columns = _describe(con, relation)
+            row = con.execute(f"SELECT count(*) FROM {relation}").fetchone()
+            n_rows = int(row[0]) if row else 0
+        except duckdb.Error as exc:
+            raise EvidenceError(duck_error(exc, scan_path, display), source=display) from None
     if not columns:
         raise EvidenceError("the file has no columns", source=display)
     if n_rows == 0:
@@ -316,31 +425,60 @@ def _parquet_table(
     )
 
 
-def _csv_options(compression: str, encoding: str, null_values: tuple[str, ...], full: bool) -> str:
-    nulls = "[" + ", ".join(literal(v) for v in null_values) + "]"
-    options = [
-        "header = true",
-        "auto_detect = true",
-        # The sniffer may otherwise skip leading lines it cannot fit (a header written with
-        # another delimiter than the rows) and take a data row as the header: garbage columns.
-        "skip = 0",
-        f"compression = {literal(compression)}",
-        f"encoding = {literal(encoding)}",
-        f"nullstr = {nulls}",
-        "ignore_errors = false",
-        "null_padding = false",
-    ]
-    if full:
-        options.append("sample_size = -1")
-    return ", ".join(o for o in options if o)
+_MAX_LINE_BYTES = 64 << 20  # DuckDB buffers a whole line: a longer one stays refused
+_LINE_SIZE = re.compile(r"Maximum line size of \d+ bytes exceeded\. Actual Size: ?(\d+)")
 
 
-@contextlib.contextmanager
-def _closing(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    try:
-        yield con
-    finally:
-        con.close()
+@dataclass
+class _CsvRead:
+    """How a CSV is read; each recoverable failure changes one setting for the next try."""
+
+    compression: str
+    null_values: tuple[str, ...]
+    encoding: str = "utf-8"
+    full: bool = False  # type sample = the whole file
+    max_line: int | None = None  # DuckDB's default (2 MB) when None
+
+    def options(self) -> str:
+        """The ``read_csv`` options as SQL."""
+        nulls = "[" + ", ".join(literal(v) for v in self.null_values) + "]"
+        options = [
+            "header = true",
+            "auto_detect = true",
+            # The sniffer may otherwise skip leading lines it cannot fit (a header written with
+            # another delimiter than the rows) and take a data row as the header: garbage.
+            "skip = 0",
+            f"compression = {literal(self.compression)}",
+            f"encoding = {literal(self.encoding)}",
+            f"nullstr = {nulls}",
+            "ignore_errors = false",
+            "null_padding = false",
+        ]
+        if self.full:
+            options.append("sample_size = -1")
+        if self.max_line is not None:
+            options.append(f"max_line_size = {self.max_line}")
+        return ", ".join(options)
+
+    def recover(self, exc: duckdb.Error, display: str, notes: list[str]) -> bool:
+        """Change the one setting that ``exc`` shows was wrong; ``False`` when none was."""
+        message = str(exc)
+        if "unicode" in message.lower() and self.encoding == "utf-8":
+            self.encoding = "latin-1"
+            notes.append(f"{display} is not UTF-8; read as Latin-1")
+            return True
+        if isinstance(exc, duckdb.ConversionException) and not self.full:
+            self.full = True
+            return True
+        # A valid CSV with one long field (a 10 MB text cell): DuckDB refuses lines over 2 MB.
+        long_line = _LINE_SIZE.search(message)
+        if long_line and self.max_line is None:
+            actual = int(long_line.group(1))
+            if actual < _MAX_LINE_BYTES:
+                self.max_line = max(actual + 1024, 2 << 20)
+                notes.append(f"{display} has a line of {actual / (1 << 20):.1f} MB; read whole")
+                return True
+        return False
 
 
 def _csv_table(
@@ -367,15 +505,17 @@ def _convert_csv(
     path: Path, display: str, target: Path, compression: str, null_values: tuple[str, ...]
 ) -> list[str]:
     """Convert a CSV into a Parquet file, retrying the recoverable failures; return notes."""
+    if compression == "gzip":
+        try:
+            _refuse_nul(_gzip_first_nul(path), display)
+        except (OSError, EOFError) as exc:
+            raise EvidenceError(f"a broken gzip file: {exc}", source=display) from None
     notes: list[str] = []
-    encoding, full = "utf-8", False
+    how = _CsvRead(compression, null_values)
     first_types: dict[str, str] = {}
-    for _attempt in range(3):
-        relation = (
-            f"read_csv({literal(str(path))}, "
-            f"{_csv_options(compression, encoding, null_values, full)})"
-        )
-        with _closing(connect()) as con:
+    for _attempt in range(4):
+        relation = f"read_csv({literal(str(path))}, {how.options()})"
+        with connect() as con:
             try:
                 columns = _describe(con, relation)
                 first_types = first_types or dict(columns)
@@ -386,16 +526,10 @@ def _convert_csv(
                 )
                 os.replace(tmp, target)
             except duckdb.Error as exc:
-                message = str(exc)
-                if "unicode" in message.lower() and encoding == "utf-8":
-                    encoding = "latin-1"
-                    notes.append(f"{display} is not UTF-8; read as Latin-1")
-                    continue
-                if isinstance(exc, duckdb.ConversionException) and not full:
-                    full = True
+                if how.recover(exc, display, notes):
                     continue
                 raise EvidenceError(duck_error(exc, path, display), source=display) from None
-        if full:
+        if how.full:
             changed = [
                 f"{name} ({first_types.get(name, '?')} -> {dtype})"
                 for name, dtype in columns

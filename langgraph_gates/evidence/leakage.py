@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 
 from langgraph_gates.errors import EvidenceError
-from langgraph_gates.evidence._duck import TableFile, ident, literal
+from langgraph_gates.evidence._duck import NUMPY_NATIVE_TYPES, TableFile, ident, literal
 from langgraph_gates.evidence.separation import (
     out_of_fold_rates,
     spearman,
@@ -89,27 +89,13 @@ class SeparationReport(BaseModel):
 Sample = dict[str, NDArray[Any]]
 
 
-_PLAIN_NUMBERS = (
-    "FLOAT",
-    "DOUBLE",
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-)
-
-
 def _fetched_number(name: str, dtype: str) -> str | None:
     """SQL for a numeric feature as NumPy should receive it, with as little work as possible.
 
     Plain integers and floats come back as they are (a NaN stays NaN and counts as missing in
     NumPy; nulls come back masked); dates, decimals and booleans are converted.
     """
-    if dtype.upper() in _PLAIN_NUMBERS:
+    if dtype.upper() in NUMPY_NATIVE_TYPES:
         return ident(name)
     return numeric_expr(name, dtype)
 

@@ -41,11 +41,15 @@ from pydantic import BaseModel, Field
 
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence._duck import (
+    Family,
     TableFile,
     connect,
     duck_error,
     ident,
+    is_float,
+    is_integer,
     open_table,
+    type_family,
 )
 from langgraph_gates.evidence.psi import clean_edges, quantile_levels
 
@@ -68,7 +72,6 @@ __all__ = [
     "value_expr",
 ]
 
-Family = Literal["numeric", "categorical", "boolean", "temporal", "null", "other"]
 Role = Literal["feature", "label", "timestamp", "excluded"]
 ProfileMode = Literal["reference", "compare", "basic"]
 
@@ -78,57 +81,13 @@ MAX_LABEL_CLASSES = 1000
 _MAX_AGGREGATES = 480  # per query: bounds the SQL text and its one result row on wide tables
 _UINT64 = 1 << 64
 
-_NUMERIC_TYPES = (
-    "TINYINT",
-    "SMALLINT",
-    "INTEGER",
-    "BIGINT",
-    "HUGEINT",
-    "UTINYINT",
-    "USMALLINT",
-    "UINTEGER",
-    "UBIGINT",
-    "UHUGEINT",
-    "FLOAT",
-    "DOUBLE",
-    "REAL",
-    "DECIMAL",
-    "INT1",
-    "INT2",
-    "INT4",
-    "INT8",
-)
-_FLOAT_TYPES = ("FLOAT", "DOUBLE", "REAL")
-
-
-def type_family(dtype: str) -> Family:
-    """The family of a DuckDB type: what the checks can do with a column of it."""
-    d = dtype.upper().strip().strip('"')
-    if d.endswith("]") or d.startswith(("STRUCT", "MAP", "UNION")):
-        return "other"  # lists, arrays and nested values are not binned or scored
-    if d in ("BOOLEAN", "BOOL"):
-        return "boolean"
-    if d.startswith(_NUMERIC_TYPES):
-        return "numeric"
-    if d.startswith("DATE") or d.startswith("TIMESTAMP"):
-        return "temporal"
-    if d.startswith(("VARCHAR", "ENUM", "UUID", "STRING", "TEXT")):
-        return "categorical"
-    if d == "NULL":
-        return "null"
-    return "other"
-
-
-def _is_float(dtype: str) -> bool:
-    return dtype.upper().startswith(_FLOAT_TYPES)
-
 
 def numeric_expr(column: str, dtype: str) -> str | None:
     """SQL giving a numeric or temporal column as DOUBLE, NaN as NULL; ``None`` otherwise."""
     c = ident(column)
     family = type_family(dtype)
     if family == "numeric":
-        if _is_float(dtype):
+        if is_float(dtype):
             return f"(CASE WHEN isnan({c}) THEN NULL ELSE CAST({c} AS DOUBLE) END)"
         return f"CAST({c} AS DOUBLE)"
     if family == "temporal":
@@ -141,7 +100,7 @@ def numeric_expr(column: str, dtype: str) -> str | None:
 def text_expr(column: str, dtype: str) -> str:
     """SQL giving a column as text (categories), NaN as NULL."""
     c = ident(column)
-    if _is_float(dtype):
+    if is_float(dtype):
         return f"(CASE WHEN isnan({c}) THEN NULL ELSE CAST({c} AS VARCHAR) END)"
     return f"CAST({c} AS VARCHAR)"
 
@@ -149,7 +108,7 @@ def text_expr(column: str, dtype: str) -> str:
 def label_key_expr(column: str, dtype: str) -> str:
     """SQL giving a label value as its class name: ``1`` for both 1 and 1.0, NaN as NULL."""
     c = ident(column)
-    if type_family(dtype) == "numeric" and not dtype.upper().startswith(_NUMERIC_TYPES[:10]):
+    if type_family(dtype) == "numeric" and not is_integer(dtype):
         # Floats and decimals: whole numbers print as integers, so 1.0 in one file and 1 in
         # another name the same class.
         nan = f"isnan(CAST({c} AS DOUBLE))"
@@ -347,17 +306,15 @@ def sample_threshold(n_rows: int, sample_rows: int) -> int | None:
 
 def run_scan(tables: Sequence[TableFile], work: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
     """Run ``work`` on a fresh bounded connection; a DuckDB error names the file it came from."""
-    con = connect()
-    try:
-        return work(con)
-    except duckdb.Error as exc:
-        text = str(exc)
-        table = next((t for t in tables if str(t.scan_path) in text), tables[0])
-        raise EvidenceError(
-            duck_error(exc, table.scan_path, table.display), source=table.display
-        ) from None
-    finally:
-        con.close()
+    with connect() as con:
+        try:
+            return work(con)
+        except duckdb.Error as exc:
+            text = str(exc)
+            table = next((t for t in tables if str(t.scan_path) in text), tables[0])
+            raise EvidenceError(
+                duck_error(exc, table.scan_path, table.display), source=table.display
+            ) from None
 
 
 def profile_table(
@@ -464,7 +421,7 @@ def _first_pass(
         c = ident(col.name)
         agg.add(f"n{i}", f"count({c})")
         if col.family == "numeric":
-            if _is_float(col.dtype):
+            if is_float(col.dtype):
                 agg.add(f"nan{i}", f"count_if(isnan({c}))")
             agg.add(f"lo{i}", f"min({c})")
             agg.add(f"hi{i}", f"max({c})")

@@ -1,0 +1,202 @@
+"""Loaders and small helpers that the check modules share (private).
+
+The data, leakage, column, proxy and metrics-file checks read the same dossier files; they get
+them from here, through the evidence store, so each file is profiled once per review and its
+failure (an :class:`~langgraph_gates.errors.EvidenceError`) is computed once and reused.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+from langgraph_gates.checks.base import CheckContext
+from langgraph_gates.evidence._duck import TableFile
+from langgraph_gates.evidence.tabular import TableProfile, open_table, profile_table
+from langgraph_gates.state import EvidenceRef
+
+__all__ = [
+    "DataFile",
+    "TargetKind",
+    "column_refs",
+    "data_file",
+    "missing_fractions",
+    "name_list",
+    "open_data",
+    "rounded",
+    "serving_profile",
+    "target_kind",
+    "train_profile",
+    "validation_profile",
+]
+
+DataFile = Literal["train", "validation", "test", "serving"]
+TargetKind = Literal["classification", "regression"]
+
+_CLASSIFICATION = frozenset({"binary_classification", "multiclass_classification"})
+_NUMERIC_TARGET = frozenset({"regression", "forecasting", "ranking"})
+_LISTED = 8  # names shown in a message before "and N more"
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def data_file(ctx: CheckContext, name: DataFile) -> tuple[Path, str] | None:
+    """The resolved path and the dossier's text of a data file; ``None`` when not referenced.
+
+    Raises:
+        EvidenceError: the path leaves the dossier's folder.
+    """
+    value = getattr(ctx.dossier.data, name)
+    if not value:
+        return None
+    return ctx.path(f"data.{name}", value), value
+
+
+def open_data(ctx: CheckContext, name: DataFile) -> TableFile | None:
+    """Open a data file the dossier references; ``None`` when it references none.
+
+    Raises:
+        EvidenceError: the file is referenced but cannot be used.
+    """
+    ref = data_file(ctx, name)
+    if ref is None:
+        return None
+    path, display = ref
+    nulls = ctx.policy.data.csv_null_values
+    # A file that cannot be opened fails once per review; the checks after share its error.
+    return ctx.evidence.attempt(
+        "open-table",
+        [path],
+        lambda: open_table(path, display, null_values=nulls),
+        params=json.dumps([display, list(nulls)]),
+    )
+
+
+def _profile_params(ctx: CheckContext, mode: str, display: str) -> dict[str, Any]:
+    d = ctx.dossier
+    return {
+        "mode": mode,
+        "display": display,
+        "label": d.data.label,
+        "timestamp": d.data.timestamp,
+        "excluded": sorted(d.features.excluded),
+    }
+
+
+def _profile(
+    ctx: CheckContext, name: DataFile, mode: Literal["reference", "compare", "basic"]
+) -> TableProfile | None:
+    ref = data_file(ctx, name)
+    if ref is None:
+        return None
+    path, display = ref
+    reference = train_profile(ctx) if mode == "compare" else None
+    files = [path]
+    if mode == "compare":
+        train_ref = data_file(ctx, "train")
+        assert train_ref is not None
+        files.append(train_ref[0])
+    d, pol = ctx.dossier, ctx.policy.data
+
+    def compute() -> TableProfile:
+        table = open_data(ctx, name)
+        assert table is not None  # referenced: data_file() found it above
+        reference_table = open_data(ctx, "train") if mode == "compare" else None
+        return profile_table(
+            table,
+            label=d.data.label,
+            timestamp=d.data.timestamp,
+            excluded=d.features.excluded,
+            mode=mode,
+            reference=reference,
+            reference_table=reference_table,
+            psi_bins=pol.psi_bins,
+            max_categories=pol.psi_max_categories,
+            quantile_sample_rows=pol.quantile_sample_rows,
+        )
+
+    params = json.dumps(_profile_params(ctx, mode, display), sort_keys=True)
+    return ctx.evidence.cached("tabular-profile", files, TableProfile, compute, params=params)
+
+
+def train_profile(ctx: CheckContext) -> TableProfile | None:
+    """The training file's reference profile (cached); ``None`` when none is referenced.
+
+    Raises:
+        EvidenceError: the file is referenced but cannot be used.
+    """
+    return _profile(ctx, "train", "reference")
+
+
+def serving_profile(ctx: CheckContext) -> TableProfile | None:
+    """The serving file's profile in the training file's bins; ``None`` without serving data.
+
+    Raises:
+        EvidenceError: the serving or training file cannot be used.
+    """
+    if data_file(ctx, "serving") is None or data_file(ctx, "train") is None:
+        return None
+    return _profile(ctx, "serving", "compare")
+
+
+def validation_profile(ctx: CheckContext) -> TableProfile | None:
+    """The validation file's basic profile (cached); ``None`` when none is referenced.
+
+    Raises:
+        EvidenceError: the file is referenced but cannot be used.
+    """
+    return _profile(ctx, "validation", "basic")
+
+
+def target_kind(ctx: CheckContext) -> TargetKind | None:
+    """``classification`` or ``regression`` from ``model.task``; ``None`` when it is neither."""
+    task = ctx.dossier.model.task
+    if task in _CLASSIFICATION:
+        return "classification"
+    if task in _NUMERIC_TARGET:
+        return "regression"
+    return None
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def name_list(items: Sequence[str], limit: int = _LISTED) -> str:
+    """Names joined by commas, at most ``limit`` of them, then "and N more"."""
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def column_refs(
+    source: str, columns: Sequence[str] = (), limit: int = _LISTED
+) -> list[EvidenceRef]:
+    """Evidence references to a file's columns (the file alone when none is given)."""
+    if not columns:
+        return [EvidenceRef(source=source)]
+    return [EvidenceRef(source=source, column=c) for c in columns[:limit]]
+
+
+def rounded(value: float) -> float:
+    """A measured value rounded for the report (6 decimals)."""
+    return round(float(value), 6)
+
+
+def missing_fractions(ctx: CheckContext, profile: TableProfile) -> dict[str, Any]:
+    """Missing shares of the judged features (key features, else all) and of the others."""
+    key = list(dict.fromkeys(ctx.dossier.features.key))
+    features = {c.name: c for c in profile.features}
+    judged_names = key or list(features)
+    absent = [k for k in judged_names if k not in profile.column_names]
+    fractions: dict[str, float] = {}
+    for name in judged_names:
+        col = profile.column(name)
+        fractions[name] = 1.0 if col is None else rounded(col.n_missing / profile.n_rows)
+    others = {
+        name: rounded(c.n_missing / profile.n_rows)
+        for name, c in features.items()
+        if name not in fractions and c.n_missing > 0
+    }
+    return {"judged": judged_names, "fractions": fractions, "others": others, "absent": absent}
