@@ -15,8 +15,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pydantic import JsonValue
-
 from langgraph_gates.dossier import Dossier, resolve_evidence_path
 from langgraph_gates.errors import DossierError, EvidenceError
 from langgraph_gates.policy import Policy
@@ -55,7 +53,9 @@ class Verdict:
 
     outcome: Outcome
     message: str
-    measured: Mapping[str, JsonValue] = field(default_factory=dict)
+    # Any JSON value; typed loosely because list[str] is not a list[JsonValue] to a type
+    # checker, and Finding validates it when the verdict becomes a finding.
+    measured: Mapping[str, Any] = field(default_factory=dict)
     threshold: Threshold | None = None
     evidence: Sequence[EvidenceRef] = ()
     mitigation: str | None = None

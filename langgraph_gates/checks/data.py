@@ -14,6 +14,7 @@ the review goes on.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from pydantic import JsonValue
 
@@ -394,7 +395,7 @@ def check_schema(ctx: CheckContext) -> Verdict:
     if not features:
         return error(f"{train.source} has no feature columns.", evidence=column_refs(train.source))
     absent, mismatched, empty, extra = _schema_diff(train, serving)
-    measured: dict[str, JsonValue] = {
+    measured: dict[str, Any] = {
         "train_features": len(features),
         "serving_columns": len(serving.columns),
         "missing_in_serving": absent,

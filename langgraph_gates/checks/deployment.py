@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langgraph_gates.checks._text import is_documented, short
 from langgraph_gates.checks.base import CheckContext, CheckSpec, Verdict, fail, ok, warn
-from langgraph_gates.state import EvidenceRef, Outcome, Severity
+from langgraph_gates.state import EvidenceRef, GateId, Outcome, Severity
 
 __all__ = ["ALERTS_SLO", "MONITORING", "ONCALL", "POST_LAUNCH", "RETRAINING", "ROLLBACK", "ROLLOUT"]
 
@@ -205,7 +205,7 @@ def check_post_launch(ctx: CheckContext) -> Verdict:
 
 
 _READS = ("deployment",)
-_GATE = "deployment_monitoring"
+_GATE: GateId = "deployment_monitoring"
 
 ROLLOUT = CheckSpec(
     "DEP.ROLLOUT",

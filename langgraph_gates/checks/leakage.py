@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Literal
+from collections.abc import Sequence
+from typing import Any, Literal
 
 from pydantic import JsonValue
 
@@ -138,7 +139,7 @@ def _separation(
     ctx: CheckContext,
     profile: TableProfile,
     label_name: str,
-    features: list[tuple[str, str]],
+    features: Sequence[tuple[str, str]],
     metric: Literal["auc", "spearman"],
     classes: list[str],
 ) -> SeparationReport:
@@ -225,7 +226,7 @@ def _judge_separation(
         )
     ranked = sorted(scores, key=lambda k: -scores[k])
     leaky = [k for k in ranked if band.judge(scores[k]) is not Outcome.PASS]
-    measured["leaky_features"] = leaky
+    measured["leaky_features"] = list[JsonValue](leaky)
     worst = ranked[0]
     outcome = band.judge(scores[worst])
     if leaky:
@@ -500,7 +501,7 @@ def check_sensitive_feature(ctx: CheckContext) -> Verdict:
                 evidence=where,
             )
     used = [a for a in declared if a in features]
-    measured: dict[str, JsonValue] = {
+    measured: dict[str, Any] = {
         "sensitive_attributes": list(declared),
         "used_as_features": used,
         "excluded": [a for a in declared if a in f.excluded],

@@ -204,7 +204,10 @@ def _held_out(sources: list[SplitMetrics], metric: str) -> tuple[SplitMetrics, s
 
 
 def _sources_measured(sources: list[SplitMetrics]) -> list[JsonValue]:
-    return [{"source": s.source, "file": s.file, "splits": sorted(s.splits)} for s in sources]
+    return [
+        {"source": s.source, "file": s.file, "splits": list[JsonValue](sorted(s.splits))}
+        for s in sources
+    ]
 
 
 def check_success_criteria_met(ctx: CheckContext) -> Verdict:

@@ -293,10 +293,10 @@ def proxy_report(
         codes = _feature_codes(sample[f"f_{name}"], family, bins, max_categories)
         v = cramers_v(contingency(codes, attribute_codes))
         auc, auc_note = aucs.get(name, (None, None))
-        note = None if v is not None else "constant, one attribute value, or too few rows"
+        why = None if v is not None else "constant, one attribute value, or too few rows"
         results.append(
             FeatureAssociation(
-                feature=name, family=family, cramers_v=v, auc=auc, note=note or auc_note
+                feature=name, family=family, cramers_v=v, auc=auc, note=why or auc_note
             )
         )
     return ProxyReport(

@@ -10,7 +10,7 @@ range constraints. Optional facts are nullable instead of defaulted. Tool-callin
 from __future__ import annotations
 
 import re
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -58,6 +58,13 @@ class GateNarrative(_Schema):
 
     SECTIONS: ClassVar[dict[str, str]] = {}
     GATE_ID: ClassVar[str] = ""
+
+    if TYPE_CHECKING:  # added to every per-gate subclass by create_model (_COMMON_FIELDS)
+        extra_risks: list[str]
+        mitigations: list[str]
+        owners: list[str]
+        status_rationale: str
+        proposed_status: ProposedStatus
 
     def section_texts(self) -> dict[str, str]:
         """The model's text for each of the gate's seed outputs, keyed by section title."""

@@ -465,7 +465,7 @@ def _attribute_fairness(
     favorable: str | int | None,
 ) -> AttributeFairness:
     counts = count_groups(labels)
-    common = {
+    common: dict[str, Any] = {
         "attribute": column,
         "split": split,
         "rows": len(labels),
