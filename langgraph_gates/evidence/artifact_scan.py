@@ -100,7 +100,6 @@ def _blob_parts(
             )
         ]
     head = _read_head(opener)
-    lower = name.lower()
     archive = _archive_parts(name, head, opener, lim, depth)
     if archive is not None:
         return archive
@@ -108,6 +107,15 @@ def _blob_parts(
     if named is not None:
         return [named]
     kind = _compression(head)
+    if kind is not None:
+        return _compressed_parts(name, kind, opener, lim, depth)
+    return [_plain_part(name, head, opener, size, lim, path)]
+
+
+def _compressed_parts(
+    name: str, kind: str, opener: Opener, lim: _Limits, depth: int
+) -> list[_Part]:
+    """A compressed file: a tar, a ``.npy`` or a pickle inside (joblib's compressed dumps)."""
     if kind == "lz4":
         part = _Part(name, "lz4-compressed", pickle_based=True)
         part.scan.problems.append(
@@ -115,48 +123,54 @@ def _blob_parts(
             "cannot be verified"
         )
         return [part]
-    if kind is not None:
-        inner = _decompressor(kind, opener)
-        try:
-            inner_head = _read_head(inner)
-        except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
-            part = _Part(name, f"{kind}-compressed", pickle_based=True)
-            part.scan.problems.append(f"{name}: cannot be decompressed ({type(exc).__name__})")
-            return [part]
-        if _is_tar(inner_head):
-            # Decompressed once into memory: tarfile would otherwise decompress the whole
-            # stream again for every member it opens.
-            return _tar_parts(name, _in_memory(inner, lim), lim, depth)
-        if inner_head.startswith(b"\x93NUMPY"):
-            return [_npy_part(name, inner_head, inner, lim)]
-        part = _pickle_part(name, "pickle", inner, lim)
-        part.format = f"{part.format} ({kind})"
+    inner = _decompressor(kind, opener)
+    try:
+        inner_head = _read_head(inner)
+    except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as exc:
+        part = _Part(name, f"{kind}-compressed", pickle_based=True)
+        part.scan.problems.append(f"{name}: cannot be decompressed ({type(exc).__name__})")
         return [part]
+    if _is_tar(inner_head):
+        # Decompressed once into memory: tarfile would otherwise decompress the whole
+        # stream again for every member it opens.
+        return _tar_parts(name, _in_memory(inner, lim), lim, depth)
+    if inner_head.startswith(b"\x93NUMPY"):
+        return [_npy_part(name, inner_head, inner, lim)]
+    part = _pickle_part(name, "pickle", inner, lim)
+    part.format = f"{part.format} ({kind})"
+    return [part]
+
+
+def _plain_part(
+    name: str, head: bytes, opener: Opener, size: int | None, lim: _Limits, path: Path | None
+) -> _Part:
+    """An uncompressed single file, recognised by its magic bytes, then by its name."""
+    lower = name.lower()
     plain_size = size if path is not None else None
     if head.startswith(b"\x93NUMPY"):
-        return [_npy_part(name, head, opener, lim, plain_size)]
+        return _npy_part(name, head, opener, lim, plain_size)
     if head.startswith(b"GGUF"):
-        return [_Part(name, "GGUF")]
+        return _Part(name, "GGUF")
     if head.startswith(_HDF5_MAGIC):
-        return [_hdf5_part(name, opener, lim, path)]
+        return _hdf5_part(name, opener, lim, path)
     for magic, fmt in _DATA_MAGIC:
         if head.startswith(magic):
-            return [_Part(name, f"{fmt} (not a model format)")]
+            return _Part(name, f"{fmt} (not a model format)")
     if _safetensors(head, opener, size):
-        return [_Part(name, "safetensors")]
+        return _Part(name, "safetensors")
     if _looks_like_pickle(head, name):
-        return [_pickle_part(name, "pickle", opener, lim, file_size=plain_size)]
+        return _pickle_part(name, "pickle", opener, lim, file_size=plain_size)
     if lower.endswith(".onnx") and head[:1] == b"\x08":
-        return [_Part(name, "ONNX")]
+        return _Part(name, "ONNX")
     if lower.endswith(".py"):
         part = _Part(name, "Python source", unknown=True)
         part.scan.notes.append(
             f"{name}: Python code runs if the loader imports it (e.g. trust_remote_code)"
         )
-        return [part]
+        return part
     if lower.endswith((".json", ".txt", ".md", ".yaml", ".yml", ".csv")):
-        return [_Part(name, "text")]
-    return [_unrecognised(name, opener, lim, plain_size)]
+        return _Part(name, "text")
+    return _unrecognised(name, opener, lim, plain_size)
 
 
 def _folder_files(root: Path) -> list[Path]:
