@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
+
+from pydantic import JsonValue
 
 from langgraph_gates.checks.base import (
     CheckContext,
@@ -78,16 +81,8 @@ def _what_runs(scan: ArtifactScan) -> str:
     return f"it holds {_names(scan)}"
 
 
-def check_artifact_unsafe(ctx: CheckContext) -> Verdict:
-    value = ctx.dossier.security.artifact
-    if not value:
-        return _no_artifact()
-    path = ctx.path("security.artifact", value)
-    where = EvidenceRef(source=value)
-    if not path.exists():
-        return error("The model artifact was not found.", evidence=where)
-    scan = _scan(ctx, value, path)
-    measured = {
+def _measured(scan: ArtifactScan) -> dict[str, JsonValue]:
+    return {
         "format": scan.format,
         "verdict": scan.verdict,
         "pickle_based": scan.pickle_based,
@@ -101,6 +96,11 @@ def check_artifact_unsafe(ctx: CheckContext) -> Verdict:
         "opcodes": scan.opcodes,
         "arrays_skipped": scan.arrays,
     }
+
+
+# One function per scan verdict: each says what it means for the check, with the same
+# measurements; `where` is the artifact's evidence reference.
+def _unsafe(ctx: CheckContext, scan: ArtifactScan, where: EvidenceRef) -> Verdict:
     evidence = [where] + [
         EvidenceRef(
             source=b.where.split(" @", 1)[0],
@@ -108,59 +108,69 @@ def check_artifact_unsafe(ctx: CheckContext) -> Verdict:
         )
         for b in scan.blocked[:5]
     ]
-    if scan.verdict == "unsafe":
-        return fail(
-            f"The artifact ({scan.format}) would run code on load: {_what_runs(scan)}. "
-            "It was not loaded.",
-            measured=measured,
-            evidence=evidence,
-            mitigation=(
-                "Do not load this artifact. Rebuild it from trusted code and save it in a "
-                f"non-executable format ({_PREFER}); if a listed callable is legitimately "
-                "needed, review it and add it to the policy's security.allowed_globals."
-            ),
-        )
-    if scan.verdict == "unparseable":
-        reason = scan.problems[0] if scan.problems else "unknown reason"
-        return fail(
-            f"The artifact ({scan.format}) cannot be verified: {reason}. An unpickler runs "
-            "every call it meets before such a failure, so it cannot pass.",
-            measured=measured,
-            evidence=where,
-            mitigation=(
-                "Re-export the artifact from the training pipeline (uncompressed, or zlib, "
-                f"gzip, bz2 or xz), check the upload was complete, and {_PREFER}."
-            ),
-        )
-    if scan.verdict == "too_large":
-        return error(
-            f"The artifact is {scan.size_bytes / _MB:,.0f} MB, above the policy cap of "
-            f"{ctx.policy.security.max_artifact_mb:,.0f} MB; it was not inspected.",
-            measured=measured,
-            evidence=where,
-        )
-    if scan.verdict == "pickle":
-        count = len(scan.imports)
-        return warn(
-            f"The artifact is pickle-based ({scan.format}): a pickle-based format can run code "
-            f"on load. All {count} imported callable(s) are on the allowlist; {_PREFER}.",
-            measured=measured,
-            evidence=where,
-            severity=Severity.MEDIUM,
-            mitigation=(
-                f"Convert the model to a non-executable format ({_PREFER}); until then load "
-                "it only from a trusted, hash-checked location."
-            ),
-        )
-    if scan.verdict == "unknown":
-        note = f" ({scan.notes[0]})" if scan.notes else ""
-        return warn(
-            f"The artifact's format was not recognised ({scan.format}){note}: it cannot be said "
-            "whether loading it runs code.",
-            measured=measured,
-            evidence=where,
-            mitigation=f"Ship the model in a known, non-executable format ({_PREFER}).",
-        )
+    return fail(
+        f"The artifact ({scan.format}) would run code on load: {_what_runs(scan)}. "
+        "It was not loaded.",
+        measured=_measured(scan),
+        evidence=evidence,
+        mitigation=(
+            "Do not load this artifact. Rebuild it from trusted code and save it in a "
+            f"non-executable format ({_PREFER}); if a listed callable is legitimately "
+            "needed, review it and add it to the policy's security.allowed_globals."
+        ),
+    )
+
+
+def _unparseable(ctx: CheckContext, scan: ArtifactScan, where: EvidenceRef) -> Verdict:
+    reason = scan.problems[0] if scan.problems else "unknown reason"
+    return fail(
+        f"The artifact ({scan.format}) cannot be verified: {reason}. An unpickler runs "
+        "every call it meets before such a failure, so it cannot pass.",
+        measured=_measured(scan),
+        evidence=where,
+        mitigation=(
+            "Re-export the artifact from the training pipeline (uncompressed, or zlib, "
+            f"gzip, bz2 or xz), check the upload was complete, and {_PREFER}."
+        ),
+    )
+
+
+def _too_large(ctx: CheckContext, scan: ArtifactScan, where: EvidenceRef) -> Verdict:
+    return error(
+        f"The artifact is {scan.size_bytes / _MB:,.0f} MB, above the policy cap of "
+        f"{ctx.policy.security.max_artifact_mb:,.0f} MB; it was not inspected.",
+        measured=_measured(scan),
+        evidence=where,
+    )
+
+
+def _pickle(ctx: CheckContext, scan: ArtifactScan, where: EvidenceRef) -> Verdict:
+    count = len(scan.imports)
+    return warn(
+        f"The artifact is pickle-based ({scan.format}): a pickle-based format can run code "
+        f"on load. All {count} imported callable(s) are on the allowlist; {_PREFER}.",
+        measured=_measured(scan),
+        evidence=where,
+        severity=Severity.MEDIUM,
+        mitigation=(
+            f"Convert the model to a non-executable format ({_PREFER}); until then load "
+            "it only from a trusted, hash-checked location."
+        ),
+    )
+
+
+def _unknown(ctx: CheckContext, scan: ArtifactScan, where: EvidenceRef) -> Verdict:
+    note = f" ({scan.notes[0]})" if scan.notes else ""
+    return warn(
+        f"The artifact's format was not recognised ({scan.format}){note}: it cannot be said "
+        "whether loading it runs code.",
+        measured=_measured(scan),
+        evidence=where,
+        mitigation=f"Ship the model in a known, non-executable format ({_PREFER}).",
+    )
+
+
+def _safe(ctx: CheckContext, scan: ArtifactScan, where: EvidenceRef) -> Verdict:
     skops = (
         " skops files are read by skops' own loader, which refuses untrusted types."
         if ("skops" in scan.format)
@@ -169,9 +179,32 @@ def check_artifact_unsafe(ctx: CheckContext) -> Verdict:
     return ok(
         f"The artifact is {scan.format}, a non-executable format: loading it runs no code "
         f"through the format itself.{skops}",
-        measured=measured,
+        measured=_measured(scan),
         evidence=where,
     )
+
+
+_BY_VERDICT: dict[str, Callable[[CheckContext, ArtifactScan, EvidenceRef], Verdict]] = {
+    "unsafe": _unsafe,
+    "unparseable": _unparseable,
+    "too_large": _too_large,
+    "pickle": _pickle,
+    "unknown": _unknown,
+    "safe": _safe,
+}
+
+
+def check_artifact_unsafe(ctx: CheckContext) -> Verdict:
+    value = ctx.dossier.security.artifact
+    if not value:
+        return _no_artifact()
+    path = ctx.path("security.artifact", value)
+    where = EvidenceRef(source=value)
+    if not path.exists():
+        return error("The model artifact was not found.", evidence=where)
+    scan = _scan(ctx, value, path)
+    # Any verdict not listed is reported as safe, as the if-chain before this table did.
+    return _BY_VERDICT.get(scan.verdict, _safe)(ctx, scan, where)
 
 
 def artifact_sha256(path: Path) -> str:

@@ -77,146 +77,133 @@ _TORCH_REBUILD = _words(
 )
 
 
-def _exact() -> frozenset[str]:
-    names: set[str] = set()
-    for mod in ("numpy.core.multiarray", "numpy._core.multiarray"):
-        names |= {f"{mod}._reconstruct", f"{mod}.scalar"}
-    for mod in ("numpy.core.numeric", "numpy._core.numeric"):
-        names.add(f"{mod}._frombuffer")
-    names |= {f"numpy.{n}" for n in ("ndarray", "dtype", "matrix", "recarray", "record")}
-    names |= {f"numpy.{n}" for n in _NUMPY_UFUNCS + _NUMPY_SCALARS}
+_SPARSE_FORMATS = _words("csr csc coo bsr dia dok lil")
+
+# The exact allowlist as data: each row is (modules, names), and every module.name of a row is
+# allowed. Rows that need a reason carry it in a comment.
+_EXACT_ROWS: tuple[tuple[tuple[str, ...], list[str]], ...] = (
+    (("numpy.core.multiarray", "numpy._core.multiarray"), ["_reconstruct", "scalar"]),
+    (("numpy.core.numeric", "numpy._core.numeric"), ["_frombuffer"]),
+    (("numpy",), ["ndarray", "dtype", "matrix", "recarray", "record"]),
+    (("numpy",), _NUMPY_UFUNCS + _NUMPY_SCALARS),
     # A ufunc pickles under the module that defines it: numpy 2 writes e.g.
     # 'numpy._core._multiarray_umath.log1p' (FunctionTransformer(np.log1p) in a pipeline).
-    for mod in ("numpy.core._multiarray_umath", "numpy._core._multiarray_umath"):
-        names |= {f"{mod}.{n}" for n in _NUMPY_UFUNCS}
-    for mod in ("numpy.core.numeric", "numpy._core.numeric", "numpy.core", "numpy._core"):
-        names |= {f"{mod}.{n}" for n in ("dtype", "ndarray")}
-    names |= {f"numpy.dtypes.{n}" for n in _NUMPY_DTYPE_CLASSES}
-    names |= {
-        "numpy.ma.core._mareconstruct",
-        "numpy.ma.core.MaskedArray",
-        "numpy.ma.MaskedArray",
-        "numpy.random._pickle.__randomstate_ctor",
-        "numpy.random._pickle.__generator_ctor",
-        "numpy.random._pickle.__bit_generator_ctor",
-        "numpy.random.bit_generator.SeedSequence",
-        "numpy.random.bit_generator.__pyx_unpickle_SeedSequence",
-        "numpy.random._mt19937.MT19937",
-        "numpy.random._pcg64.PCG64",
-        "numpy.random._pcg64.PCG64DXSM",
-        "numpy.random._philox.Philox",
-        "numpy.random._sfc64.SFC64",
-        "numpy.random.mtrand.RandomState",
-        "numpy.random._generator.Generator",
-    }
+    (("numpy.core._multiarray_umath", "numpy._core._multiarray_umath"), _NUMPY_UFUNCS),
+    (
+        ("numpy.core.numeric", "numpy._core.numeric", "numpy.core", "numpy._core"),
+        ["dtype", "ndarray"],
+    ),
+    (("numpy.dtypes",), _NUMPY_DTYPE_CLASSES),
+    (("numpy.ma.core",), ["_mareconstruct", "MaskedArray"]),
+    (("numpy.ma",), ["MaskedArray"]),
+    (
+        ("numpy.random._pickle",),
+        ["__randomstate_ctor", "__generator_ctor", "__bit_generator_ctor"],
+    ),
+    (("numpy.random.bit_generator",), ["SeedSequence", "__pyx_unpickle_SeedSequence"]),
+    (("numpy.random._mt19937",), ["MT19937"]),
+    (("numpy.random._pcg64",), ["PCG64", "PCG64DXSM"]),
+    (("numpy.random._philox",), ["Philox"]),
+    (("numpy.random._sfc64",), ["SFC64"]),
+    (("numpy.random.mtrand",), ["RandomState"]),
+    (("numpy.random._generator",), ["Generator"]),
     # scikit-learn functions that its own pickles reference (tree / distance reconstructors,
     # univariate score functions kept by SelectKBest & co).
-    names |= {
-        "sklearn.neighbors._kd_tree.newObj",
-        "sklearn.neighbors._ball_tree.newObj",
-        "sklearn.metrics._dist_metrics.newObj",
-    }
-    names |= {
-        f"sklearn.feature_selection._univariate_selection.{n}"
-        for n in ("f_classif", "f_regression", "chi2", "r_regression", "f_oneway")
-    }
-    names |= {
-        f"sklearn.feature_selection._mutual_info.{n}"
-        for n in ("mutual_info_classif", "mutual_info_regression")
-    }
-    # scipy's sparse classes have lower-case names, so the class-like rule cannot admit them.
-    for fmt in ("csr", "csc", "coo", "bsr", "dia", "dok", "lil"):
-        for kind in ("matrix", "array"):
-            cls = f"{fmt}_{kind}"
-            names |= {f"scipy.sparse.{cls}", f"scipy.sparse._{fmt}.{cls}"}
-            names.add(f"scipy.sparse.{fmt}.{cls}")  # module layout of scipy < 1.8
-    names.add("joblib.numpy_pickle.NumpyArrayWrapper")
+    (
+        (
+            "sklearn.neighbors._kd_tree",
+            "sklearn.neighbors._ball_tree",
+            "sklearn.metrics._dist_metrics",
+        ),
+        ["newObj"],
+    ),
+    (
+        ("sklearn.feature_selection._univariate_selection",),
+        ["f_classif", "f_regression", "chi2", "r_regression", "f_oneway"],
+    ),
+    (
+        ("sklearn.feature_selection._mutual_info",),
+        ["mutual_info_classif", "mutual_info_regression"],
+    ),
+    # scipy's sparse classes have lower-case names, so the class-like rule cannot admit them;
+    # scipy.sparse.<fmt> is the module layout of scipy < 1.8.
+    *(
+        (
+            ("scipy.sparse", f"scipy.sparse._{fmt}", f"scipy.sparse.{fmt}"),
+            [f"{fmt}_matrix", f"{fmt}_array"],
+        )
+        for fmt in _SPARSE_FORMATS
+    ),
+    (("joblib.numpy_pickle",), ["NumpyArrayWrapper"]),
     # Keras' pickle support: allowed because the scanner locates the model archive passed to
     # it and scans that archive too (pickle_scan.EmbeddedModel); if it cannot, the file fails.
-    names |= {
-        f"{pkg}.saving.pickle_utils.deserialize_model_from_bytecode"
-        for pkg in ("keras", "keras.src", "tf_keras", "tf_keras.src", "keras.src.legacy")
-    }
-    names |= {
-        "collections.OrderedDict",
-        "collections.defaultdict",
-        "collections.deque",
-        "collections.Counter",
-        "copyreg._reconstructor",
-        "copyreg.__newobj__",
-        "copyreg.__newobj_ex__",
-        "_codecs.encode",
-        "datetime.date",
-        "datetime.datetime",
-        "datetime.time",
-        "datetime.timedelta",
-        "datetime.timezone",
-        "decimal.Decimal",
-    }
-    names |= {
-        f"builtins.{n}"
-        for n in _words(
+    (
+        tuple(
+            f"{pkg}.saving.pickle_utils"
+            for pkg in ("keras", "keras.src", "tf_keras", "tf_keras.src", "keras.src.legacy")
+        ),
+        ["deserialize_model_from_bytecode"],
+    ),
+    (("collections",), ["OrderedDict", "defaultdict", "deque", "Counter"]),
+    (("copyreg",), ["_reconstructor", "__newobj__", "__newobj_ex__"]),
+    (("_codecs",), ["encode"]),
+    (("datetime",), ["date", "datetime", "time", "timedelta", "timezone"]),
+    (("decimal",), ["Decimal"]),
+    (
+        ("builtins",),
+        _words(
             "set frozenset slice complex bytearray bytes range object int float str list dict "
             "tuple bool Ellipsis NotImplemented"
-        )
-    }
+        ),
+    ),
     # Pure functions of their arguments: they neither import, call back, nor touch files
     # (iter, map, filter and getattr are left out: they call what they are given).
-    names |= {
-        f"builtins.{n}"
-        for n in _words(
+    (
+        ("builtins",),
+        _words(
             "len abs min max sum round pow divmod hash repr ascii chr ord hex oct bin sorted "
             "reversed enumerate zip isinstance issubclass callable id all any"
-        )
-    }
+        ),
+    ),
     # Abstract base classes and __future__ feature flags: references, nothing runs.
-    names |= {
-        f"collections.abc.{n}"
-        for n in _words(
+    (
+        ("collections.abc",),
+        _words(
             "Iterable Iterator Generator Reversible Container Collection Hashable Sized "
             "Callable Sequence MutableSequence Set MutableSet Mapping MutableMapping "
             "MappingView KeysView ItemsView ValuesView ByteString Awaitable Coroutine "
             "AsyncIterable AsyncIterator AsyncGenerator Buffer"
-        )
-    }
-    names |= {
-        f"__future__.{n}"
-        for n in _words(
+        ),
+    ),
+    (
+        ("__future__",),
+        _words(
             "nested_scopes generators division absolute_import with_statement print_function "
             "unicode_literals barry_as_FLUFL generator_stop annotations _Feature"
-        )
-    }
-    names |= {f"torch._utils.{n}" for n in _TORCH_REBUILD}
-    names |= {f"torch.{k}Storage" for k in _TORCH_STORAGE_KINDS}
-    names |= {f"torch.cuda.{k}Storage" for k in _TORCH_STORAGE_KINDS}
-    names |= {f"torch.{k}Tensor" for k in _TORCH_TENSOR_KINDS}
-    names |= {f"torch.cuda.{k}Tensor" for k in _TORCH_TENSOR_KINDS}
-    names |= {f"torch.{d}" for d in _TORCH_DTYPES}
-    names |= {
-        "torch.storage.UntypedStorage",
-        "torch.storage.TypedStorage",
-        "torch.UntypedStorage",
-        "torch.Size",
-        "torch.Tensor",
-        "torch.device",
-        "torch.strided",
-        "torch.sparse_coo",
-        "torch.contiguous_format",
-        "torch.channels_last",
-        "torch.preserve_format",
-        "torch.per_tensor_affine",
-        "torch.per_tensor_symmetric",
-        "torch.per_channel_affine",
-        "torch.per_channel_symmetric",
-        "torch.per_channel_affine_float_qparams",
-        "torch.serialization._get_layout",
-        "torch.nn.parameter.Parameter",
-        "torch._tensor._rebuild_from_type_v2",
-    }
-    return frozenset(names)
+        ),
+    ),
+    (("torch._utils",), _TORCH_REBUILD),
+    (("torch", "torch.cuda"), [f"{k}Storage" for k in _TORCH_STORAGE_KINDS]),
+    (("torch", "torch.cuda"), [f"{k}Tensor" for k in _TORCH_TENSOR_KINDS]),
+    (("torch",), _TORCH_DTYPES),
+    (("torch.storage",), ["UntypedStorage", "TypedStorage"]),
+    (
+        ("torch",),
+        _words(
+            "UntypedStorage Size Tensor device strided sparse_coo contiguous_format "
+            "channels_last preserve_format per_tensor_affine per_tensor_symmetric "
+            "per_channel_affine per_channel_symmetric per_channel_affine_float_qparams"
+        ),
+    ),
+    (("torch.serialization",), ["_get_layout"]),
+    (("torch.nn.parameter",), ["Parameter"]),
+    (("torch._tensor",), ["_rebuild_from_type_v2"]),
+)
 
-
-SAFE_EXACT: frozenset[str] = _exact()
+SAFE_EXACT: frozenset[str] = frozenset(
+    f"{module}.{name}" for modules, names in _EXACT_ROWS for module in modules for name in names
+)
+"""Callables allowed by exact ``module.name`` (the package-wide rules follow)."""
 
 # Packages whose *classes* may appear (estimators, boosters, sparse matrices): class-like
 # names only, never dotted, never from the sub-packages below.

@@ -11,6 +11,7 @@ from langgraph_gates.report._common import (
     table_name,
 )
 from langgraph_gates.report.model import DISCLAIMER_HEADLINE, DISCLAIMERS, ReviewReport
+from langgraph_gates.state import GateResult
 
 __all__ = ["render_txt"]
 
@@ -27,6 +28,15 @@ def _summary_title(report: ReviewReport) -> str:
 
 def render_txt(report: ReviewReport) -> str:
     """Render the review as plain text in the seed's layout."""
+    out: list[str] = _header(report) + _executive_summary(report)
+    for gate in report.gates:
+        out += _gate(gate)
+    out += _gate_table(report) + _audit_trail(report) + _footer(report)
+    return "\n".join(out) + "\n"
+
+
+# Section renderers, in report order: each returns its lines (none for an absent section).
+def _header(report: ReviewReport) -> list[str]:
     out: list[str] = ["🤖 ML MODEL PRODUCTIONIZATION GATE REVIEW", HEAVY, ""]
     out.append(model_line(report))
     meta = [f"Review: {report.review_id or '(not saved)'}", f"run {report.run}"]
@@ -34,7 +44,11 @@ def render_txt(report: ReviewReport) -> str:
         meta.append(f"as of {report.as_of}")
     meta.append(f"policy: {report.policy.get('name', 'default')}")
     out += [" | ".join(meta), ""]
-    out.append(_summary_title(report))
+    return out
+
+
+def _executive_summary(report: ReviewReport) -> list[str]:
+    out = [_summary_title(report)]
     out += [f"- {line}" for line in report.executive_summary]
     for note in report.notes:
         out.append(f"Note: {note}")
@@ -43,46 +57,58 @@ def render_txt(report: ReviewReport) -> str:
         out.append("DOSSIER EXTRACTED FROM FREE TEXT BY THE MODEL (verify before relying on it):")
         out += [f"  {line}" for line in extracted_yaml(report).splitlines()]
         out.append("")
-    for gate in report.gates:
-        spec = GATES_BY_ID[gate.id]
-        out += [gate_heading(gate), LIGHT]
-        status = f"Status: {gate.status.value}"
-        if gate.override:
-            status += (
-                f" (overridden from {gate.override.previous_status.value if gate.override.previous_status else '?'}"
-                f" by {gate.override.by}: {gate.override.reason})"
-            )
-        out.append(status)
-        out.append(f"Key risk: {gate.key_risk_line}")
-        out.append(
-            f"Mitigation: {gate.mitigation} | Owner: {gate.owner} | "
-            f"Severity: {gate.severity.value} | Due: {gate.due}"
+    return out
+
+
+def _gate(gate: GateResult) -> list[str]:
+    spec = GATES_BY_ID[gate.id]
+    out = [gate_heading(gate), LIGHT]
+    status = f"Status: {gate.status.value}"
+    if gate.override:
+        status += (
+            f" (overridden from {gate.override.previous_status.value if gate.override.previous_status else '?'}"
+            f" by {gate.override.by}: {gate.override.reason})"
         )
+    out.append(status)
+    out.append(f"Key risk: {gate.key_risk_line}")
+    out.append(
+        f"Mitigation: {gate.mitigation} | Owner: {gate.owner} | "
+        f"Severity: {gate.severity.value} | Due: {gate.due}"
+    )
+    out.append("")
+    for title in spec.outputs:
+        out.append(f"{title}:")
+        body = gate.sections.get(title, "").strip() or "(nothing recorded)"
+        out += [f"  {line}" for line in body.splitlines()]
         out.append("")
-        for title in spec.outputs:
-            out.append(f"{title}:")
-            body = gate.sections.get(title, "").strip() or "(nothing recorded)"
-            out += [f"  {line}" for line in body.splitlines()]
-            out.append("")
-        extra = [t for t in gate.sections if t not in spec.outputs]
-        for title in extra:
-            out.append(f"{title}:")
-            out += [f"  {line}" for line in gate.sections[title].splitlines()]
-            out.append("")
-        out.append("Checks:")
-        for f in gate.findings:
-            mark = f.outcome.value.upper() + ("->FAIL" if f.counts_as_fail else "")
-            line = f"  [{mark:7}] {f.check_id} ({f.severity.value}): {f.message}"
-            out.append(line)
-            m = measured_text(f)
-            if m:
-                out.append(f"            measured: {m}")
-            if f.threshold is not None:
-                out.append(f"            threshold: {f.threshold.describe()}")
-        for note in gate.notes:
-            out.append(f"  Note: {note}")
+    extra = [t for t in gate.sections if t not in spec.outputs]
+    for title in extra:
+        out.append(f"{title}:")
+        out += [f"  {line}" for line in gate.sections[title].splitlines()]
         out.append("")
-    out += [HEAVY, "📋 GATE TABLE", HEAVY]
+    out += _checks(gate)
+    for note in gate.notes:
+        out.append(f"  Note: {note}")
+    out.append("")
+    return out
+
+
+def _checks(gate: GateResult) -> list[str]:
+    out = ["Checks:"]
+    for f in gate.findings:
+        mark = f.outcome.value.upper() + ("->FAIL" if f.counts_as_fail else "")
+        line = f"  [{mark:7}] {f.check_id} ({f.severity.value}): {f.message}"
+        out.append(line)
+        m = measured_text(f)
+        if m:
+            out.append(f"            measured: {m}")
+        if f.threshold is not None:
+            out.append(f"            threshold: {f.threshold.describe()}")
+    return out
+
+
+def _gate_table(report: ReviewReport) -> list[str]:
+    out = [HEAVY, "📋 GATE TABLE", HEAVY]
     out.append("Gate | Status | Key Risk | Suggested Mitigation | Owner")
     out.append("-----|--------|----------|----------------------|-------")
     for gate in report.gates:
@@ -96,6 +122,11 @@ def render_txt(report: ReviewReport) -> str:
         out.append(" | ".join(" ".join(c.split()) for c in cells))
     out.append("")
     out.append(f"Overall Recommendation: {report.recommendation.value} ({report.rationale})")
+    return out
+
+
+def _audit_trail(report: ReviewReport) -> list[str]:
+    out: list[str] = []
     if report.overrides:
         out += ["", "Overrides and audit trail:"]
         for o in report.overrides:
@@ -105,10 +136,15 @@ def render_txt(report: ReviewReport) -> str:
             out.append(
                 f"- {a.at} {a.by} {a.action}: {a.detail}" + (f" ({a.reason})" if a.reason else "")
             )
+    return out
+
+
+def _footer(report: ReviewReport) -> list[str]:
+    out: list[str] = []
     if report.tokens.calls:
         t = report.tokens
         out.append(f"Model tokens: {t.input_tokens} in, {t.output_tokens} out, {t.calls} calls")
     out += ["", f"⏱️ Elapsed Time: {report.elapsed_s:.2f} seconds", ""]
     out.append(f"⚠️ {DISCLAIMER_HEADLINE}")
     out += [f"- {title} - {text}" for title, text in DISCLAIMERS]
-    return "\n".join(out) + "\n"
+    return out
