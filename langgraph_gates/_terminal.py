@@ -1,9 +1,9 @@
-"""Text bound for a terminal: control characters made visible, so dossier text cannot drive it.
+r"""Text bound for a terminal: control characters made visible, so dossier text cannot drive it.
 
 A dossier's free text (a model's name, an objective, a key risk quoted from a file) reaches the
 terminal through Rich. Rich escapes markup when asked and drops a few control codes (BEL, BS,
-CR), but it passes ESC and the C1 codes through: ``\\x1b]0;title\\x07`` would retitle the window
-and ``\\x1b[2J`` clear the screen. :func:`safe_text` shows every such character as a ``\\xNN``
+CR), but it passes ESC and the C1 codes through: ``\x1b]0;title\x07`` would retitle the window
+and ``\x1b[2J`` clear the screen. :func:`safe_text` shows every such character as a ``\xNN``
 escape instead; :class:`SafeConsole` applies it to every string it renders, so a print that
 forgets it is still safe. Reports written to disk keep the text (each format escapes its own).
 """
@@ -23,7 +23,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def safe_text(text: str) -> str:
-    """``text`` with every control character but newline and tab shown as ``\\xNN``.
+    r"""``text`` with every control character but newline and tab shown as ``\xNN``.
 
     Args:
         text: any text, typically from a dossier, a data file or a model.
@@ -37,10 +37,10 @@ def safe_text(text: str) -> str:
 
 
 def safe_json(text: str) -> str:
-    """JSON text with the control characters that ``json.dumps`` leaves raw written as ``\\uNNNN``.
+    r"""JSON text with the control characters that ``json.dumps`` leaves raw written as ``\uNNNN``.
 
     ``json.dumps(..., ensure_ascii=False)`` escapes C0 controls but not DEL or the C1 codes
-    (``\\x9b`` is a one-byte CSI). Those can only stand inside JSON strings, where a ``\\u``
+    (``\x9b`` is a one-byte CSI). Those can only stand inside JSON strings, where a ``\u``
     escape decodes to the same character: the JSON means the same, the terminal sees no code.
     """
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -416,7 +416,8 @@ _SECTION_GATE: dict[str, GateId] = {
 
 def _model_of(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
     """The model class inside an annotation (``X``, ``X | None``, ``list[X]``) and whether it is
-    a list of them."""
+    a list of them.
+    """
     args = typing.get_args(annotation)
     origin = typing.get_origin(annotation)
     if origin is list and args:

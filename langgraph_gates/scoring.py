@@ -88,9 +88,12 @@ def _rank(f: Finding) -> tuple[bool, int, float, int]:
 
 
 def key_finding(findings: Sequence[Finding]) -> Finding | None:
-    """The gate's key risk: fails (and gaps that count as fails) first, then fail before
-    error before missing before warn, then the one furthest past its threshold, then the more
-    severe; on a tie, the first in the gate's order (SPEC section 3)."""
+    """The gate's key risk (SPEC section 3).
+
+    Fails (and gaps that count as fails) first, then fail before error before missing before
+    warn, then the one furthest past its threshold, then the more severe; on a tie, the first
+    in the gate's order.
+    """
     problems = [f for f in findings if f.is_problem]
     if not problems:
         return None

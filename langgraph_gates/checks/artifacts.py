@@ -1,5 +1,6 @@
-"""SEC.ARTIFACT_UNSAFE and SEC.ARTIFACT_INTEGRITY: can the model artifact run code, and is it
-the one that was published?
+"""SEC.ARTIFACT_UNSAFE and SEC.ARTIFACT_INTEGRITY: is the model artifact safe and the one published.
+
+Can the model artifact run code on load, and is it the one that was published?
 
 The artifact is inspected statically (:mod:`langgraph_gates.evidence.artifact_scan`); it is
 never loaded or unpickled.
@@ -208,9 +209,9 @@ def check_artifact_unsafe(ctx: CheckContext) -> Verdict:
 
 
 def artifact_sha256(path: Path) -> str:
-    """SHA-256 of a file (streamed); of a folder, the hash of its sorted file list and hashes.
+    r"""SHA-256 of a file (streamed); of a folder, the hash of its sorted file list and hashes.
 
-    For a folder the digest is ``sha256`` over lines ``"<sha256>  <relative/path>\\n"`` sorted
+    For a folder the digest is ``sha256`` over lines ``"<sha256>  <relative/path>\n"`` sorted
     by path: the output of ``sha256sum`` over the folder's files, in path order.
     """
     if not path.is_dir():

@@ -1,5 +1,6 @@
-"""Data readiness checks on the training and serving files: volume, class balance, missingness,
-freshness, serving schema, drift (PSI) and duplicates.
+"""Data readiness checks on the training and serving files.
+
+Volume, class balance, missingness, freshness, serving schema, drift (PSI) and duplicates.
 
 Each file is profiled once (:mod:`langgraph_gates.evidence.tabular`) through the evidence
 store, so these checks, the feature engineering checks and a re-run share one profile per file.

@@ -84,8 +84,11 @@ def check_rollback(ctx: CheckContext) -> Verdict:
 
 
 def _drift_unmeasured(ctx: CheckContext) -> str:
-    """Why drift on declared serving data is unknown ('' when it was measured or no serving
-    data is declared: a first launch has none, SPEC section 3)."""
+    """Why drift on declared serving data is unknown, or ''.
+
+    Empty when drift was measured or no serving data is declared (a first launch has none,
+    SPEC section 3).
+    """
     found = ctx.prior_finding("DR.DRIFT")
     if found is None or found.outcome not in (Outcome.ERROR, Outcome.MISSING):
         return ""

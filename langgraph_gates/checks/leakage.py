@@ -1,5 +1,7 @@
-"""Feature engineering checks on the data: target leakage, temporal leakage, train/validation
-overlap, missingness strategy and sensitive attributes used as features.
+"""Feature engineering checks on the data.
+
+Target leakage, temporal leakage, train/validation overlap, missingness strategy and sensitive
+attributes used as features.
 
 They share the training file's profile with the data readiness checks (one cached profile per
 file), and two of them build on data readiness findings: FE.MISSINGNESS_STRATEGY reads the

@@ -1,5 +1,7 @@
-"""Checks of the model's reported or computed metrics: success criteria, overfitting, CV
-stability, baseline, validation strategy and feature importance.
+"""Checks of the model's reported or computed metrics.
+
+Success criteria, overfitting, CV stability, baseline, validation strategy and feature
+importance.
 
 Success criteria, overfitting and the baseline read per-split metrics from
 :func:`split_metrics`: metrics computed from the predictions file when the dossier references

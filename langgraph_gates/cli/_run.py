@@ -1,5 +1,8 @@
-"""What the commands that run gates share: checking output options, opening the reviews with
-the narrator asked for, and reporting or saying where a review paused."""
+"""What the commands that run gates share.
+
+Checking output options, opening the reviews with the narrator asked for, and reporting or
+saying where a review paused.
+"""
 
 from __future__ import annotations
 

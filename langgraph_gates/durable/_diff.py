@@ -16,7 +16,8 @@ __all__ = ["gate_diff", "review_diff"]
 
 def _finding_keys(findings: Sequence[Finding]) -> dict[tuple[str, str, int], Finding]:
     """Key findings for a diff: the check id, what the first evidence locates, and a counter
-    for checks that report several findings on the same place."""
+    for checks that report several findings on the same place.
+    """
     out: dict[tuple[str, str, int], Finding] = {}
     for f in findings:
         ev = f.evidence[0] if f.evidence else None

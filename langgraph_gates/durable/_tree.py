@@ -200,7 +200,8 @@ class Tree:
 
     def run_result(self, run: int) -> StateSnapshot | None:
         """A run's result: its newest checkpoint written by a node (human updates after it are
-        pending, not part of the run)."""
+        pending, not part of the run).
+        """
         of_run = [s for s in self.ordered if (s.values.get("run") or 1) == run]
         by_node = [s for s in of_run if (s.metadata or {}).get("source") == "loop"]
         pool = by_node or of_run

@@ -216,8 +216,7 @@ _MAX_ERROR_CHARS = 300
 
 
 def duck_error(exc: BaseException, path: Path, display: str) -> str:
-    """DuckDB's error as one line: its first line and the cause, with the file as the dossier
-    names it.
+    """DuckDB's error as one line: its first line and the cause, naming the dossier's file.
 
     DuckDB's first line is often only where (``CSV Error on Line: 1``); the why follows on the
     next lines (``Maximum line size of 2000000 bytes exceeded``, ``Expected Number of Columns:

@@ -192,8 +192,11 @@ def _unrecognised(name: str, opener: Opener, lim: _Limits, file_size: int | None
 
 
 def _keras_config_part(name: str, opener: Opener, strict: bool = True) -> _Part:
-    """A root ``config.json``: in a ``.keras`` archive it must parse; elsewhere it may be
-    any JSON or text (e.g. a Hugging Face config), and only a parsed one is judged."""
+    """A root ``config.json``, judged for Keras layers that carry code.
+
+    In a ``.keras`` archive it must parse; elsewhere it may be any JSON or text (e.g. a Hugging
+    Face config), and only a parsed one is judged.
+    """
     data = _read_all(opener, MAX_CONFIG_BYTES, "the Keras config")
     try:
         layers = code_layers(parse_json(data, "config.json"))

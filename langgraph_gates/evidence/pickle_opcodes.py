@@ -114,7 +114,7 @@ class Source:
         self.pos -= len(data)
 
     def readline(self, cap: int) -> bytes | None:
-        """Read a line ending in ``\\n``; ``None`` when it is longer than ``cap`` (consumed)."""
+        r"""Read a line ending in ``\n``; ``None`` when it is longer than ``cap`` (consumed)."""
         start = self.pos
         line = b""
         if self._pushback:

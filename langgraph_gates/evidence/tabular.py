@@ -285,8 +285,11 @@ class _Aggregates:
         self.items.append((key, sql))
 
     def run(self, con: duckdb.DuckDBPyConnection, relation: str, where: str = "") -> dict[str, Any]:
-        """Run the aggregates over ``relation`` (a wide table takes several scans of its
-        column subsets; Parquet reads only the columns a scan names)."""
+        """Run the aggregates over ``relation``.
+
+        A wide table takes several scans of its column subsets; Parquet reads only the columns
+        a scan names.
+        """
         out: dict[str, Any] = {}
         for start in range(0, len(self.items), _MAX_AGGREGATES):
             chunk = self.items[start : start + _MAX_AGGREGATES]

@@ -25,6 +25,7 @@ def _psi_method(findings: list[Finding]) -> str:
 
 
 def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]:
+    """The seed's Data Readiness outputs, written from the dossier and the findings."""
     d = ctx.dossier.data
     sources = [
         f"{s.name} — owner: {s.owner or 'none named'}"

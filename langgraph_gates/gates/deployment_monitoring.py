@@ -11,6 +11,7 @@ from langgraph_gates.state import Finding
 
 
 def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]:
+    """The seed's Deployment & Monitoring outputs, written from the dossier and the findings."""
     dep = ctx.dossier.deployment
     mon = dep.monitoring
     monitored = []

@@ -11,6 +11,7 @@ from langgraph_gates.state import Finding
 
 
 def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]:
+    """The seed's Feature Engineering outputs, written from the dossier and the findings."""
     f = ctx.dossier.features
     groups = [f"{name}: {', '.join(cols)}" for name, cols in f.groups.items()]
     return {

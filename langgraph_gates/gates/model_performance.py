@@ -39,6 +39,7 @@ def _metrics_source(findings: list[Finding]) -> str:
 
 
 def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]:
+    """The seed's Model Performance outputs, written from the dossier and the findings."""
     perf = ctx.dossier.performance
     algos = ctx.dossier.model.algorithms
     task = ctx.dossier.model.task

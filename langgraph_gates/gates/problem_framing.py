@@ -11,6 +11,7 @@ from langgraph_gates.state import Finding
 
 
 def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]:
+    """The seed's Problem Framing outputs, written from the dossier and the findings."""
     p = ctx.dossier.problem
     m = ctx.dossier.model
     what = " — ".join(x for x in (m.name, m.use_case) if x)

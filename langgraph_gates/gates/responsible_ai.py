@@ -31,6 +31,7 @@ def _fairness_actions(findings: list[Finding]) -> list[str]:
 
 
 def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]:
+    """The seed's Responsible AI outputs, written from the dossier and the findings."""
     rai = ctx.dossier.responsible_ai
     d = ctx.dossier.data
     gov = rai.governance

@@ -32,6 +32,7 @@ def _redaction_note(findings: list[Finding]) -> str:
 
 
 def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]:
+    """The seed's Security & Robustness outputs, written from the dossier and the findings."""
     sec = ctx.dossier.security
     return {
         "Threat model (evasion, poisoning)": section(

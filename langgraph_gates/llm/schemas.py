@@ -43,8 +43,10 @@ class _Schema(BaseModel):
 
 
 def field_name(title: str) -> str:
-    """A schema field name for a section title: ``"Volume, freshness, and completeness"`` ->
-    ``volume_freshness_and_completeness``."""
+    """A schema field name for a section title.
+
+    ``"Volume, freshness, and completeness"`` -> ``volume_freshness_and_completeness``.
+    """
     return re.sub(r"[^a-z0-9]+", "_", title.lower()).strip("_")
 
 

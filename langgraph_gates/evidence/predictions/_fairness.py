@@ -155,7 +155,7 @@ def _ratio(rates: np.ndarray) -> np.ndarray:
 
 
 def _range(rates: np.ndarray) -> np.ndarray:
-    """max - min over the last axis; 0 with fewer than two groups."""
+    """Max - min over the last axis; 0 with fewer than two groups."""
     if rates.shape[-1] < 2:
         return np.zeros(rates.shape[:-1])
     return rates.max(axis=-1) - rates.min(axis=-1)
