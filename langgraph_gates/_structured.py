@@ -72,8 +72,18 @@ def _guard_events(text: str, loader: type[yaml.SafeLoader]) -> None:
     libyaml composes in C, where the alias count of :class:`_GuardedLoader` cannot hook in, and
     recursively, so a deep document must be refused before it reaches the composer.
     """
+    try:
+        _count_events(yaml.parse(text, Loader=loader))
+    except yaml.YAMLError as exc:
+        # libyaml stops at its own nesting limit (1,000) with a parser error: say why.
+        if "nesting depth" in str(getattr(exc, "problem", "") or exc):
+            raise _TooDeepError from None
+        raise
+
+
+def _count_events(events: Any) -> None:
     aliases = depth = 0
-    for event in yaml.parse(text, Loader=loader):
+    for event in events:
         if isinstance(event, yaml.AliasEvent):
             aliases += 1
             if aliases > MAX_ALIASES:
