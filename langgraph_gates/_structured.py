@@ -75,7 +75,7 @@ def _guard_events(text: str, loader: type[yaml.SafeLoader]) -> None:
     try:
         _count_events(yaml.parse(text, Loader=loader))
     except yaml.YAMLError as exc:
-        # libyaml stops at its own nesting limit (1,000) with a parser error: say why.
+        # libyaml stops at its own nesting limit with a parser error: say why.
         if "nesting depth" in str(getattr(exc, "problem", "") or exc):
             raise _TooDeepError from None
         raise
