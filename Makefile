@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: demo test lint studio examples bench bench-evidence bench-llm reliability clean \
-	bench-artifacts bench-artifacts-venv
+	bench-artifacts bench-artifacts-venv bench-dossier
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,7 +36,7 @@ examples: $(STAMP)
 	$(BIN)/python examples/generate.py
 
 ## bench: the speed, memory and token benchmarks; results in benchmarks/*.md (see BENCHMARKS.md)
-bench: bench-evidence bench-llm reliability
+bench: bench-evidence bench-llm reliability bench-dossier
 	$(BIN)/python benchmarks/assemble.py
 
 bench-evidence: $(STAMP)
@@ -60,6 +60,11 @@ bench-artifacts-venv:
 
 bench-artifacts: bench-artifacts-venv
 	$(PEERS)/python benchmarks/bench_artifacts.py --repeat 5
+
+## bench-dossier: one review of a 5 MB dossier (wall time, peak RSS, SQLite size, redaction
+## passes); adds the "after" row of benchmarks/dossier.md
+bench-dossier: $(STAMP)
+	$(BIN)/python benchmarks/bench_dossier.py --label after
 
 reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py

@@ -2,7 +2,7 @@
 
     python benchmarks/assemble.py
 
-Each benchmark writes its own file (benchmarks/evidence.md, llm.md, reliability.md) with its
+Each benchmark writes its own file (benchmarks/evidence.md, llm.md, reliability.md, dossier.md) with its
 method and machine; this script only stitches them together under one table of contents.
 """
 
@@ -16,6 +16,7 @@ PARTS = [
     ("llm.md", "LLM context: prompt tokens and re-run calls", "make bench-llm"),
     ("reliability.md", "Reliability: hostile and broken input", "make reliability"),
     ("artifacts.md", "Artifact scanners side by side", "make bench-artifacts"),
+    ("dossier.md", "Large dossier: one review of 5 MB", "make bench-dossier"),
 ]
 
 

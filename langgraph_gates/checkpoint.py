@@ -146,7 +146,7 @@ def _reason(exc: Exception, url: str) -> str:
 
 @contextmanager
 def _sqlite(path: Path) -> Iterator[BaseCheckpointSaver[Any]]:
-    from langgraph.checkpoint.sqlite import SqliteSaver
+    from langgraph_gates._sqlite_saver import DedupSqliteSaver
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -161,7 +161,8 @@ def _sqlite(path: Path) -> Iterator[BaseCheckpointSaver[Any]]:
         try:
             conn.execute("PRAGMA busy_timeout=60000")
             conn.execute("PRAGMA journal_mode=WAL")
-            saver = SqliteSaver(conn, serde=serializer())
+            # Large values (the dossier) once per database, not once per checkpoint.
+            saver = DedupSqliteSaver(conn, serde=serializer())
             saver.setup()
         except sqlite3.Error as exc:
             raise ConfigError(

@@ -23,9 +23,12 @@ every use goes through one lock.
 from __future__ import annotations
 
 import bisect
+import collections
 import copy
 import functools
+import hashlib
 import itertools
+import json
 import os
 import re
 import tempfile
@@ -278,9 +281,9 @@ def _candidate_lines(lines: Sequence[str]) -> list[int]:
     else:
         keyword_matches = keyword.finditer(text)
     for m in itertools.chain(keyword_matches, *(rx.finditer(text) for rx in others)):
-            first = bisect.bisect_right(starts, m.start()) - 1
-            last = bisect.bisect_right(starts, max(m.start(), m.end() - 1)) - 1
-            found.update(range(first, last + 1))
+        first = bisect.bisect_right(starts, m.start()) - 1
+        last = bisect.bisect_right(starts, max(m.start(), m.end() - 1)) - 1
+        found.update(range(first, last + 1))
     return sorted(found)
 
 
@@ -380,8 +383,43 @@ _MAX_ROUNDS = 4
 _SHARED_TOKEN_MIN = 6
 
 
+# Redactions of this process by content (see redact_dossier_secrets): digest of the input's
+# JSON -> (the output's JSON, the hits). Bounded; oldest out first.
+_MEMO: collections.OrderedDict[bytes, tuple[bytes, list[SecretHit]]] = collections.OrderedDict()
+_MEMO_SIZE = 16
+
+
+def _json_bytes(mapping: dict[str, Any]) -> bytes | None:
+    """The mapping as JSON, or ``None`` when JSON would not give it back exactly (no memo)."""
+    stack: list[Any] = [mapping]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if not all(type(k) is str for k in item):
+                return None
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+        elif item is not None and type(item) not in (str, int, float, bool):
+            return None
+    try:
+        text = json.dumps(mapping, ensure_ascii=False, allow_nan=False)
+    except ValueError:  # NaN or infinity
+        return None
+    return text.encode("utf-8", "surrogatepass")
+
+
 def redact_dossier_secrets(mapping: dict[str, Any]) -> tuple[dict[str, Any], list[SecretHit]]:
     """Replace every secret in the strings of a dossier mapping by a redaction marker.
+
+    Redaction is memoized by content within the process: a review redacts its dossier when
+    the input is prepared and again in the graph's dispatcher (which must, for callers that
+    invoke the graph directly), and a pass over a 5 MB dossier takes seconds. The memo keeps,
+    for each mapping redacted, its output; and, when the last scan of that redaction found
+    nothing more, also the output as its own fixed point (a scan of the output *was* that last
+    scan), so the dispatcher's call on an already redacted dossier is a hit. No caller flag is
+    trusted: a mapping this process has not redacted, or that differs by one character, is
+    scanned.
 
     Args:
         mapping: the dossier as plain JSON values (e.g. ``Dossier.model_dump(mode="json")``).
@@ -390,9 +428,35 @@ def redact_dossier_secrets(mapping: dict[str, Any]) -> tuple[dict[str, Any], lis
         The redacted mapping (the input is not modified) and the hits, masked, with the
         dotted field of each.
     """
+    raw = _json_bytes(mapping)
+    if raw is None:
+        return _redact_mapping(mapping)[:2]
+    key = hashlib.sha256(raw).digest()
+    with _LOCK:
+        memo = _MEMO.get(key)
+        if memo is not None:
+            _MEMO.move_to_end(key)
+    if memo is not None:
+        return json.loads(memo[0]), list(memo[1])
+    redacted, hits, converged = _redact_mapping(mapping)
+    out = raw if redacted is mapping else _json_bytes(redacted)
+    if out is not None:
+        with _LOCK:
+            _MEMO[key] = (out, list(hits))
+            if converged:
+                _MEMO[hashlib.sha256(out).digest()] = (out, [])
+            while len(_MEMO) > _MEMO_SIZE:
+                _MEMO.popitem(last=False)
+    return redacted, hits
+
+
+def _redact_mapping(
+    mapping: dict[str, Any],
+) -> tuple[dict[str, Any], list[SecretHit], bool]:
+    """The redaction itself: (redacted mapping, hits, whether the last scan found nothing new)."""
     pairs = [(p, s) for p, s in _strings(mapping, "") if p not in _NOT_SECRET_FIELDS and s.strip()]
     if not pairs:
-        return mapping, []
+        return mapping, [], True
     current = [s for _, s in pairs]
     hits: list[SecretHit] = []
     # detect-secrets tries its "eager" transformers (``key: value`` lines) only on a file where
@@ -425,8 +489,8 @@ def redact_dossier_secrets(mapping: dict[str, Any]) -> tuple[dict[str, Any], lis
             break
     new = {path: value for (path, old), value in zip(pairs, current, strict=True) if value != old}
     if not new:
-        return mapping, []
-    return _replace(mapping, "", new), hits
+        return mapping, [], not changed
+    return _replace(mapping, "", new), hits, not changed
 
 
 def find_redaction_markers(mapping: dict[str, Any]) -> list[SecretHit]:

@@ -1,0 +1,178 @@
+"""A SQLite checkpointer that stores each large value once per database, not once per checkpoint.
+
+LangGraph's :class:`SqliteSaver` writes the whole checkpoint, every channel's value, at every
+step, plus each node's writes: a review of a 5 MB dossier wrote the dossier (and the gate
+result that quotes its list items) into 11 checkpoints and 3 writes, about 108 MB. (The
+PostgreSQL saver already stores a channel's value once per version.)
+
+:class:`DedupSqliteSaver` moves every value that serializes to more than ``BLOB_MIN_BYTES`` --
+a channel's value, a pending write, or one found a few levels down inside a mapping (the dossier
+inside the input, one gate inside ``gates``) -- into a content-addressed table,
+``gates_blobs(digest, type, value)``, and leaves a small reference ``{REF_KEY: digest}`` in
+its place. Reads put the values back, so callers (the graph, ``get_state``, history, forks)
+see exactly what they wrote. ``gates_blob_refs`` records which threads use a blob, so that
+deleting a thread deletes the blobs no other thread uses.
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import sqlite3
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from langgraph.checkpoint.base import (
+    BaseCheckpointSaver,
+    ChannelVersions,
+    Checkpoint,
+    CheckpointMetadata,
+    CheckpointTuple,
+)
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+__all__ = ["BLOB_MIN_BYTES", "REF_KEY", "DedupSqliteSaver"]
+
+BLOB_MIN_BYTES = 16 * 1024
+REF_KEY = "__gates_blob__"
+# How far into nested mappings large values are looked for: channel -> dossier -> section ->
+# field (e.g. __start__ -> dossier -> problem -> assumptions; gates -> gate -> sections).
+_MAX_DEPTH = 3
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS gates_blobs "
+    "(digest TEXT PRIMARY KEY, type TEXT NOT NULL, value BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS gates_blob_refs "
+    "(thread_id TEXT NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (thread_id, digest))",
+)
+
+
+class DedupSqliteSaver(SqliteSaver):
+    """:class:`SqliteSaver` with large values stored once, by content (see the module doc)."""
+
+    def setup(self) -> None:
+        """Create LangGraph's tables and the blob tables."""
+        # Called by ``cursor()`` with the saver's lock held, as SqliteSaver.setup is.
+        if self.is_setup:
+            return
+        super().setup()
+        try:
+            for statement in _SCHEMA:
+                self.conn.execute(statement)
+            self.conn.commit()
+        except sqlite3.OperationalError as exc:
+            if "readonly database" not in str(exc):  # a read-only database can still be read
+                raise
+
+    # -- writing -------------------------------------------------------------------------
+
+    def put(
+        self,
+        config: Any,
+        checkpoint: Checkpoint,
+        metadata: CheckpointMetadata,
+        new_versions: ChannelVersions,
+    ) -> Any:
+        """Save a checkpoint whose large channel values are stored as blobs."""
+        thread = str(config["configurable"]["thread_id"])
+        values = {k: self._pack(v, thread, 0) for k, v in checkpoint["channel_values"].items()}
+        return super().put(config, {**checkpoint, "channel_values": values}, metadata, new_versions)
+
+    def put_writes(
+        self,
+        config: Any,
+        writes: Sequence[tuple[str, Any]],
+        task_id: str,
+        task_path: str = "",
+    ) -> None:
+        """Save a task's writes, large values stored as blobs."""
+        thread = str(config["configurable"]["thread_id"])
+        packed = [(channel, self._pack(value, thread, 0)) for channel, value in writes]
+        super().put_writes(config, packed, task_id, task_path)
+
+    def _pack(self, value: Any, thread: str, depth: int) -> Any:
+        type_, data = self.serde.dumps_typed(value)
+        if len(data) < BLOB_MIN_BYTES:
+            return value
+        if isinstance(value, dict) and depth < _MAX_DEPTH and REF_KEY not in value:
+            return {k: self._pack(v, thread, depth + 1) for k, v in value.items()}
+        digest = hashlib.sha256(type_.encode() + b"\0" + data).hexdigest()
+        with self.cursor() as cur:
+            cur.execute(
+                "INSERT OR IGNORE INTO gates_blobs (digest, type, value) VALUES (?, ?, ?)",
+                (digest, type_, data),
+            )
+            cur.execute(
+                "INSERT OR IGNORE INTO gates_blob_refs (thread_id, digest) VALUES (?, ?)",
+                (thread, digest),
+            )
+        return {REF_KEY: digest}
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get_tuple(self, config: Any) -> CheckpointTuple | None:
+        """Get a checkpoint tuple with its blobs put back."""
+        found = super().get_tuple(config)
+        return None if found is None else self._unpack_tuple(found)
+
+    def list(
+        self,
+        config: Any,
+        *,
+        filter: dict[str, Any] | None = None,
+        before: Any = None,
+        limit: int | None = None,
+    ) -> Iterator[CheckpointTuple]:
+        """List checkpoint tuples with their blobs put back."""
+        # SqliteSaver.list holds the saver's (non-reentrant) lock while it yields: read the
+        # rows first, then the blobs.
+        rows = builtins.list(super().list(config, filter=filter, before=before, limit=limit))
+        for found in rows:
+            yield self._unpack_tuple(found)
+
+    def get_delta_channel_history(self, *, config: Any, channels: Sequence[str]) -> Any:
+        """The base class's walk over :meth:`list` (SqliteSaver's fast path reads raw rows)."""
+        return BaseCheckpointSaver.get_delta_channel_history(self, config=config, channels=channels)
+
+    def _unpack_tuple(self, found: CheckpointTuple) -> CheckpointTuple:
+        loaded: dict[str, Any] = {}
+        checkpoint = found.checkpoint
+        values = {k: self._unpack(v, loaded, 0) for k, v in checkpoint["channel_values"].items()}
+        writes = [
+            (task, channel, self._unpack(value, loaded, 0))
+            for task, channel, value in (found.pending_writes or [])
+        ]
+        return found._replace(
+            checkpoint={**checkpoint, "channel_values": values},
+            pending_writes=writes if found.pending_writes is not None else None,
+        )
+
+    def _unpack(self, value: Any, loaded: dict[str, Any], depth: int) -> Any:
+        if not isinstance(value, dict) or depth > _MAX_DEPTH:
+            return value
+        if len(value) == 1 and isinstance(value.get(REF_KEY), str):
+            digest = value[REF_KEY]
+            if digest not in loaded:
+                with self.cursor(transaction=False) as cur:
+                    row = cur.execute(
+                        "SELECT type, value FROM gates_blobs WHERE digest = ?", (digest,)
+                    ).fetchone()
+                if row is None:
+                    msg = f"checkpoint blob {digest[:12]} is missing from the database"
+                    raise LookupError(msg)
+                loaded[digest] = self.serde.loads_typed((row[0], row[1]))
+            return loaded[digest]
+        if depth == _MAX_DEPTH:
+            return value
+        return {k: self._unpack(v, loaded, depth + 1) for k, v in value.items()}
+
+    # -- deleting ------------------------------------------------------------------------
+
+    def delete_thread(self, thread_id: str) -> None:
+        """Delete a thread's checkpoints and writes, and the blobs no other thread uses."""
+        super().delete_thread(thread_id)
+        with self.cursor() as cur:
+            cur.execute("DELETE FROM gates_blob_refs WHERE thread_id = ?", (str(thread_id),))
+            cur.execute(
+                "DELETE FROM gates_blobs WHERE digest NOT IN (SELECT digest FROM gates_blob_refs)"
+            )
