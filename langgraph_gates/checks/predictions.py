@@ -220,20 +220,24 @@ def check_slice_gap(ctx: CheckContext) -> Verdict | list[Verdict]:
             )
         )
     present = [summary.slices[c] for c in columns if c in summary.slices]
-    if not present:
-        return verdicts
+    if present:
+        verdicts.append(_judge_slices(ctx, summary, present))
+    return verdicts
+
+
+def _judge_slices(
+    ctx: CheckContext, summary: PredictionsSummary, present: list[SliceColumn]
+) -> Verdict:
+    """The slice-gap verdict over the slice columns found in the predictions file."""
     metric = summary.key_metric or ""
     policy = ctx.policy.performance
     overall = summary.overall
     if overall is None:
-        verdicts.append(
-            missing(
-                f"{metric} is not defined on {_split_text(summary)}, so slices cannot be "
-                "compared to it.",
-                evidence=EvidenceRef(source=summary.source),
-            )
+        return missing(
+            f"{metric} is not defined on {_split_text(summary)}, so slices cannot be "
+            "compared to it.",
+            evidence=EvidenceRef(source=summary.source),
         )
-        return verdicts
     judged_groups = [(col, g) for col in present for g in col.groups if g.judged]
     gap_kind = "points" if is_bounded(metric) else "relative"
     measured: dict[str, JsonValue] = {
@@ -249,15 +253,12 @@ def check_slice_gap(ctx: CheckContext) -> Verdict | list[Verdict]:
     limit = band.warn if band.warn is not None else (band.fail or 0.0)
     where = [EvidenceRef(source=summary.source, column=col.column) for col in present]
     if not judged_groups:
-        verdicts.append(
-            missing(
-                f"No slice has at least {policy.slice_min_rows} rows with {metric} defined, so "
-                "no slice could be judged.",
-                measured=measured,
-                evidence=where,
-            )
+        return missing(
+            f"No slice has at least {policy.slice_min_rows} rows with {metric} defined, so "
+            "no slice could be judged.",
+            measured=measured,
+            evidence=where,
         )
-        return verdicts
     col, worst = max(judged_groups, key=lambda cg: cg[1].gap or 0.0)
     assert worst.gap is not None and worst.value is not None
     outcome = band.judge(worst.gap)
@@ -273,16 +274,14 @@ def check_slice_gap(ctx: CheckContext) -> Verdict | list[Verdict]:
     else:
         bad = [(c, g) for c, g in judged_groups if band.judge(g.gap or 0.0) is not Outcome.PASS]
         message = _slice_gap_failure(summary, bad, limit, gap_kind, worst.gap) + tail + "."
-    verdicts.append(
-        judged(
-            outcome,
-            message,
-            measured=measured,
-            threshold=band.threshold(f"slice_gap ({metric}, {gap_kind})"),
-            evidence=where,
-        )
+    return judged(
+        outcome,
+        message,
+        measured=measured,
+        threshold=band.threshold(f"slice_gap ({metric}, {gap_kind})"),
+        evidence=where,
+        value=worst.gap,
     )
-    return verdicts
 
 
 _READS = ("performance", "data", "problem", "model")

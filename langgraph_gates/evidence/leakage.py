@@ -214,6 +214,57 @@ class _Target:
         return float(np.mean(present)) if present else None
 
 
+def _scored_columns(
+    train: TableFile, features: Sequence[tuple[str, Family]]
+) -> tuple[dict[str, str], list[tuple[str, Family]], list[FeatureSeparation]]:
+    """The fetch expression of each scorable feature, those features, and the unscored ones."""
+    exprs: dict[str, str] = {}
+    judged: list[tuple[str, Family]] = []
+    unscored: list[FeatureSeparation] = []
+    for name, family in features:
+        dtype = train.dtype(name) or "NULL"
+        expr = (
+            _fetched_number(name, dtype)
+            if family in ("numeric", "temporal", "boolean")
+            else f"hash({text_expr(name, dtype)})"
+            if family == "categorical"
+            else None
+        )
+        if expr is None:
+            note = f"type {dtype} not scored"
+            unscored.append(FeatureSeparation(feature=name, family=family, score=None, note=note))
+            continue
+        exprs[name] = expr
+        judged.append((name, family))
+    return exprs, judged, unscored
+
+
+def _score(
+    name: str,
+    family: Family,
+    sample: Sample,
+    val_sample: Sample | None,
+    target: _Target,
+    val_target: _Target | None,
+    folds: np.ndarray,
+) -> FeatureSeparation:
+    """One feature's separation: by value, or a categorical's learned target rate."""
+    column = sample[f"f_{name}"]
+    if family != "categorical":
+        return _numeric_separation(name, family, _floats(column), target)
+    if val_sample is not None and val_target is not None and f"f_{name}" in val_sample:
+        (train_codes, val_codes), n_codes = _codes(column, val_sample[f"f_{name}"])
+        rates = []
+        for averaged in target.averaged():
+            learned, seen = target_rates(train_codes, averaged, n_codes)
+            prior = float(averaged.mean()) if averaged.size else 0.0
+            rates.append(np.where(seen, learned, prior)[val_codes])
+        return _categorical(name, val_target.score(rates), val_codes.size)
+    (codes,), n_codes = _codes(column)
+    rates = [out_of_fold_rates(codes, a, folds, n_codes) for a in target.averaged()]
+    return _categorical(name, target.score(rates), codes.size)
+
+
 def separation_report(
     train: TableFile,
     validation: TableFile | None,
@@ -246,26 +297,8 @@ def separation_report(
         EvidenceError: a file cannot be scanned.
     """
     label_sql = _label_sql(label, train.dtype(label) or "VARCHAR", metric, classes)
-    exprs: dict[str, str] = {}
     notes: list[str] = []
-    judged: list[tuple[str, Family]] = []
-    results: list[FeatureSeparation] = []
-    for name, family in features:
-        dtype = train.dtype(name) or "NULL"
-        expr = (
-            _fetched_number(name, dtype)
-            if family in ("numeric", "temporal", "boolean")
-            else f"hash({text_expr(name, dtype)})"
-            if family == "categorical"
-            else None
-        )
-        if expr is None:
-            note = f"type {dtype} not scored"
-            results.append(FeatureSeparation(feature=name, family=family, score=None, note=note))
-            continue
-        exprs[name] = expr
-        judged.append((name, family))
-
+    exprs, judged, results = _scored_columns(train, features)
     sample: Sample = run_scan(
         [train], lambda con: _fetch(con, train, exprs, label_sql, sample_rows, labelled_rows)
     )
@@ -281,21 +314,7 @@ def separation_report(
     )
     folds = np.asarray(sample["__fold"], dtype=np.int64)
     for name, family in judged:
-        column = sample[f"f_{name}"]
-        if family != "categorical":
-            results.append(_numeric_separation(name, family, _floats(column), target))
-        elif val_sample is not None and val_target is not None and f"f_{name}" in val_sample:
-            (train_codes, val_codes), n_codes = _codes(column, val_sample[f"f_{name}"])
-            rates = []
-            for averaged in target.averaged():
-                learned, seen = target_rates(train_codes, averaged, n_codes)
-                prior = float(averaged.mean()) if averaged.size else 0.0
-                rates.append(np.where(seen, learned, prior)[val_codes])
-            results.append(_categorical(name, val_target.score(rates), val_codes.size))
-        else:
-            (codes,), n_codes = _codes(column)
-            rates = [out_of_fold_rates(codes, a, folds, n_codes) for a in target.averaged()]
-            results.append(_categorical(name, target.score(rates), codes.size))
+        results.append(_score(name, family, sample, val_sample, target, val_target, folds))
     order = {n: i for i, (n, _) in enumerate(features)}
     results.sort(key=lambda r: order.get(r.feature, 0))
     return SeparationReport(
