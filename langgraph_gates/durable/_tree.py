@@ -199,8 +199,9 @@ class Tree:
         return [g for g in self.stale_gates() if g in pending]
 
     def run_result(self, run: int) -> StateSnapshot | None:
-        """A run's result: its newest checkpoint written by a node (human updates after it are
-        pending, not part of the run).
+        """A run's result: its newest checkpoint written by a node.
+
+        Human updates after it are pending, not part of the run.
         """
         of_run = [s for s in self.ordered if (s.values.get("run") or 1) == run]
         by_node = [s for s in of_run if (s.metadata or {}).get("source") == "loop"]
@@ -350,8 +351,9 @@ def report_of(review_id: str, tree: Tree, run: int | None) -> ReviewReport:
 def first_to_rerun(
     review_id: str, stale: list[str], from_gate: str | None
 ) -> tuple[str, list[str]]:
-    """The gate a re-run starts at (default: the earliest stale one), and notes on the stale
-    gates before it, which it keeps.
+    """Pick the gate a re-run starts at, with notes on the stale gates it keeps.
+
+    The default start is the earliest stale gate; the notes cover the stale gates before it.
 
     Raises:
         ReviewStateError: no ``from_gate`` and no stale gate.
