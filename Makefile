@@ -21,6 +21,7 @@ demo: $(STAMP)
 ## test: the whole test suite (unit, integration, end to end)
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
 
 lint: $(STAMP)

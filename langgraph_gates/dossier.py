@@ -415,8 +415,9 @@ _SECTION_GATE: dict[str, GateId] = {
 
 
 def _model_of(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
-    """The model class inside an annotation (``X``, ``X | None``, ``list[X]``) and whether it is
-    a list of them.
+    """Find the model class inside an annotation, and whether it is a list of them.
+
+    Handles ``X``, ``X | None`` and ``list[X]``.
     """
     args = typing.get_args(annotation)
     origin = typing.get_origin(annotation)

@@ -11,10 +11,10 @@ import contextlib
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
@@ -212,7 +212,13 @@ def _draft(
     )
 
 
-def make_gate_node(spec: GateSpec) -> Callable[[ReviewState, Runtime[RunContext]], dict[str, Any]]:
+class GateNode(Protocol):
+    """A gate's node function, as LangGraph calls it (``runtime`` by keyword)."""
+
+    def __call__(self, state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any]: ...
+
+
+def make_gate_node(spec: GateSpec) -> GateNode:
     """Build the node function of one gate from its spec."""
 
     def gate_node(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any]:
@@ -220,7 +226,10 @@ def make_gate_node(spec: GateSpec) -> Callable[[ReviewState, Runtime[RunContext]
         rc = _context(runtime)
         dossier = Dossier.model_validate(state.dossier or {})
         policy = Policy.model_validate(state.policy or {})
-        earlier = {g: state.gates[g] for g in GATE_IDS[: spec.number - 1] if g in state.gates}
+        # Keyed like ReviewState.gates (str): readers look gates up by any id they hold.
+        earlier: dict[str, GateResult] = {
+            g: state.gates[g] for g in GATE_IDS[: spec.number - 1] if g in state.gates
+        }
         ctx = CheckContext(
             dossier=dossier,
             policy=policy,
@@ -306,7 +315,7 @@ def formatter(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any
     started = time.perf_counter()
     rc = _context(runtime)
     overrides = latest_overrides(state.overrides)
-    gates = {
+    gates: dict[str, GateResult] = {
         gid: apply_override(state.gates[gid], overrides.get(gid))
         for gid in GATE_IDS
         if gid in state.gates

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from pydantic import JsonValue
@@ -82,18 +82,23 @@ def _what_runs(scan: ArtifactScan) -> str:
     return f"it holds {_names(scan)}"
 
 
+def _first(items: Sequence[str], n: int) -> list[JsonValue]:
+    """The first ``n`` items, as a JSON list (a ``list[str]`` is not a ``list[JsonValue]``)."""
+    return list(items[:n])
+
+
 def _measured(scan: ArtifactScan) -> dict[str, JsonValue]:
     return {
         "format": scan.format,
         "verdict": scan.verdict,
         "pickle_based": scan.pickle_based,
         "size_mb": round(scan.size_bytes / _MB, 3),
-        "imports_allowed": scan.imports[:30],
+        "imports_allowed": _first(scan.imports, 30),
         "imports_blocked": [b.callable for b in scan.blocked],
         "blocked_at": [f"{b.callable} in {b.where}" for b in scan.blocked[:10]],
-        "problems": scan.problems[:5],
-        "notes": scan.notes[:5],
-        "members": scan.members[:20],
+        "problems": _first(scan.problems, 5),
+        "notes": _first(scan.notes, 5),
+        "members": _first(scan.members, 20),
         "opcodes": scan.opcodes,
         "arrays_skipped": scan.arrays,
     }

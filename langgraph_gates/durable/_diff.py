@@ -15,8 +15,10 @@ __all__ = ["gate_diff", "review_diff"]
 
 
 def _finding_keys(findings: Sequence[Finding]) -> dict[tuple[str, str, int], Finding]:
-    """Key findings for a diff: the check id, what the first evidence locates, and a counter
-    for checks that report several findings on the same place.
+    """Key findings for a diff by check id, location and counter.
+
+    The location is what the first evidence points at; the counter tells apart the findings a
+    check reports several times on the same place.
     """
     out: dict[tuple[str, str, int], Finding] = {}
     for f in findings:

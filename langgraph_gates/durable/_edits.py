@@ -177,8 +177,10 @@ def affected_gates(changes: Iterable[FieldChange]) -> list[str]:
 
 
 def apply_edit(document: dict[str, Any], path: str, value: Any, review_id: str) -> dict[str, Any]:
-    """Set one field; a YAML-typed scalar the schema refuses is retried as its text, so
-    ``model.version=2.4`` stays the string '2.4'.
+    """Set one field, keeping a refused YAML-typed scalar as its text.
+
+    A scalar the schema refuses is retried as its text, so ``model.version=2.4`` stays the
+    string '2.4'.
     """
     candidate = set_path(document, path, value)
     if isinstance(value, str | dict | list) or value is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.constants import START
 from langgraph.types import StateSnapshot
@@ -55,7 +56,8 @@ __all__ = [
 META_PAUSE_AFTER = "gates_pause_after"
 META_ALLOW_OUTSIDE = "gates_allow_outside"
 
-GATE_INDEX = {g: i for i, g in enumerate(GATE_IDS)}
+# Keyed by str: the ids looked up here come from checkpoints and the command line.
+GATE_INDEX: dict[str, int] = {g: i for i, g in enumerate(GATE_IDS)}
 NODE_INDEX = {n: i for i, n in enumerate(NODE_ORDER)}
 
 
@@ -84,12 +86,12 @@ def as_state(values: Mapping[str, Any]) -> ReviewState:
 
 def config_for(
     review_id: str, checkpoint_id: str | None = None, meta: Mapping[str, Any] | None = None
-) -> dict[str, Any]:
+) -> RunnableConfig:
     """The LangGraph config of a review (at a checkpoint, with run-settings metadata)."""
     configurable: dict[str, Any] = {"thread_id": review_id}
     if checkpoint_id:
         configurable |= {"checkpoint_ns": "", "checkpoint_id": checkpoint_id}
-    config: dict[str, Any] = {"configurable": configurable}
+    config = RunnableConfig(configurable=configurable)
     if meta:
         config["metadata"] = dict(meta)
     return config
@@ -150,8 +152,10 @@ class Tree:
     def setting(self, key: str) -> Any:
         """The newest value of a run-settings metadata key along the branch."""
         for snap in self.branch:
-            if snap.metadata and key in snap.metadata:
-                return snap.metadata[key]
+            # Run settings are our own keys, outside CheckpointMetadata's declared ones.
+            metadata: Mapping[str, Any] = snap.metadata or {}
+            if key in metadata:
+                return metadata[key]
         return None
 
     def gate_inputs(self) -> dict[str, dict[str, Any]]:
@@ -161,7 +165,7 @@ class Tree:
         out: dict[str, dict[str, Any]] = {}
         for snap in self.branch:
             gate = snap.next[0] if len(snap.next) == 1 else None
-            if gate in done and gate not in out:
+            if gate is not None and gate in done and gate not in out:
                 out[gate] = snap.values.get("dossier") or {}
         return out
 
@@ -199,8 +203,9 @@ class Tree:
         return [g for g in self.stale_gates() if g in pending]
 
     def run_result(self, run: int) -> StateSnapshot | None:
-        """A run's result: its newest checkpoint written by a node (human updates after it are
-        pending, not part of the run).
+        """A run's result: its newest checkpoint written by a node.
+
+        Human updates after it are pending, not part of the run.
         """
         of_run = [s for s in self.ordered if (s.values.get("run") or 1) == run]
         by_node = [s for s in of_run if (s.metadata or {}).get("source") == "loop"]
@@ -304,7 +309,9 @@ def history_of(review_id: str, tree: Tree) -> ReviewHistory:
         result = tree.run_result(run)
         assert result is not None
         state = as_state(result.values)
-        produced = [g for g in GATE_IDS if g in state.gates and state.gates[g].run == run]
+        produced: list[str] = [
+            g for g in GATE_IDS if g in state.gates and state.gates[g].run == run
+        ]
         first = of_run[0]
         from_gate = produced[0] if produced else (first.next[0] if first.next else None)
         finished = not result.next and state.outcome is not None
@@ -350,8 +357,9 @@ def report_of(review_id: str, tree: Tree, run: int | None) -> ReviewReport:
 def first_to_rerun(
     review_id: str, stale: list[str], from_gate: str | None
 ) -> tuple[str, list[str]]:
-    """The gate a re-run starts at (default: the earliest stale one), and notes on the stale
-    gates before it, which it keeps.
+    """Pick the gate a re-run starts at, with notes on the stale gates it keeps.
+
+    The default start is the earliest stale gate; the notes cover the stale gates before it.
 
     Raises:
         ReviewStateError: no ``from_gate`` and no stale gate.

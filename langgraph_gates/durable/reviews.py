@@ -21,8 +21,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.constants import START
 from langgraph.types import StateSnapshot
@@ -207,13 +208,17 @@ class Reviews:
     def _drive(
         self,
         payload: Any,
-        config: dict[str, Any],
+        config: RunnableConfig,
         context: RunContext,
         pauses: Sequence[str],
         on_progress: ProgressCallback | None,
     ) -> list[str]:
         """The one stream loop every run goes through; returns the nodes that executed."""
         executed: list[str] = []
+        # With a list of stream modes LangGraph yields (mode, chunk) pairs; its stub types the
+        # items as ``dict[str, Any] | Any``, which unpacks to ``str``: say what they are.
+        mode: str
+        chunk: Any
         for mode, chunk in self.graph.stream(
             payload,
             config,
@@ -409,7 +414,7 @@ class Reviews:
         """A paused or interrupted review: record the decision, re-run stale gates, go on."""
         notes: list[str] = []
         pauses = [g for g in step.plan if NODE_INDEX[g] >= NODE_INDEX[position]]
-        action = "approve" if step.approve else "resume"
+        action: Literal["approve", "resume"] = "approve" if step.approve else "resume"
         detail = f"after {step.done[-1]}" if step.done else "before the first gate"
         audit = [
             AuditEntry(at=step.at, by=step.who, action=action, detail=detail, reason=step.why),
@@ -438,10 +443,11 @@ class Reviews:
         return self._go_on(step, config, pauses, notes)
 
     def _go_on(
-        self, step: _Resume, config: Mapping[str, Any], pauses: Sequence[str], notes: list[str]
+        self, step: _Resume, config: RunnableConfig, pauses: Sequence[str], notes: list[str]
     ) -> ReviewStatus:
         context = self._context(step.head.values, step.allow_outside)
-        run_config = {**config, "metadata": step.meta}
+        run_config = config.copy()
+        run_config["metadata"] = step.meta
         executed = self._drive(None, run_config, context, pauses, step.on_progress)
         tree = self._tree(step.review_id)
         return self._status(step.review_id, tree, executed=executed, notes=notes)
@@ -470,7 +476,7 @@ class Reviews:
         overrides: Sequence[Override],
         audit: Sequence[AuditEntry],
         meta: Mapping[str, Any],
-    ) -> dict[str, Any]:
+    ) -> RunnableConfig:
         """Write a fork before ``gate`` carrying the head's human input; return its config."""
         head = tree.head
         assert head is not None
@@ -623,9 +629,10 @@ class Reviews:
             pauses = [g for g in pauses if GATE_INDEX[g] >= GATE_INDEX[from_gate]]
             meta = run_metadata(pauses, allow_outside)
             config = self._fork(tree, from_gate, run=run, overrides=[], audit=[entry], meta=meta)
+            config["metadata"] = meta
             executed = self._drive(
                 None,
-                {**config, "metadata": meta},
+                config,
                 self._context(head.values, allow_outside),
                 pauses,
                 on_progress,

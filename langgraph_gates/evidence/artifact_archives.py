@@ -11,6 +11,7 @@ import io
 import os
 import tarfile
 import zipfile
+from functools import partial
 from typing import IO
 
 from langgraph_gates.evidence import zip_reader
@@ -19,7 +20,7 @@ from langgraph_gates.evidence.artifact_formats import _keras_config_part
 from langgraph_gates.evidence.artifact_io import (
     MAX_NESTED_BYTES,
     Opener,
-    _ClosingMember,
+    _closing_member,
     _guarded,
     _Limits,
     _seekable,
@@ -66,7 +67,7 @@ def _zip_opener(opener: Opener, info: zipfile.ZipInfo, size: int) -> Opener:
             return zip_reader.open_member(opener(), info, size)
         outer = opener()
         zf2 = zipfile.ZipFile(outer)
-        return _ClosingMember(zf2.open(info), zf2, outer)
+        return _closing_member(zf2.open(info), zf2, outer)
 
     return open_member
 
@@ -93,15 +94,10 @@ def _zip_parts(name: str, opener: Opener, lim: _Limits, depth: int) -> list[_Par
             # Keras loads a root config.json even without its companions (a renamed zip),
             # so every archive's root config.json is read for code-carrying layers.
             strict = kind == "Keras (.keras)"
-            parts += _guarded(
-                member, lambda m=member, o=open_member, k=strict: _keras_config_part(m, o, k)
-            )
+            parts += _guarded(member, partial(_keras_config_part, member, open_member, strict))
             continue
         found = _guarded(
-            member,
-            lambda m=member, o=open_member, i=info: lim.scan_blob(
-                m, o, i.file_size, lim, depth + 1
-            ),
+            member, partial(lim.scan_blob, member, open_member, info.file_size, lim, depth + 1)
         )
         if info.flag_bits & 0x1:
             # PyTorch ignores the flag and reads the bytes: scan them as it would, but a
@@ -128,14 +124,11 @@ def _tar_parts(name: str, opener: Opener, lim: _Limits, depth: int) -> list[_Par
             member = tf2.extractfile(m)
             if member is None:
                 raise _UnverifiableError(f"tar member {m.name!r} cannot be read")
-            return _ClosingMember(member, tf2, fh2)
+            return _closing_member(member, tf2, fh2)
 
         member_name = f"{name}!{m.name}"
         parts += _guarded(
-            member_name,
-            lambda mn=member_name, o=open_member, mm=m: lim.scan_blob(
-                mn, o, mm.size, lim, depth + 1
-            ),
+            member_name, partial(lim.scan_blob, member_name, open_member, m.size, lim, depth + 1)
         )
     return parts
 
@@ -154,8 +147,6 @@ def _sevenzip_parts(name: str, opener: Opener, lim: _Limits, depth: int) -> list
         member = f"{name}!{member_name}"
         parts += _guarded(
             member,
-            lambda m=member, d=data: lim.scan_blob(
-                m, lambda: io.BytesIO(d), len(d), lim, depth + 1
-            ),
+            partial(lim.scan_blob, member, partial(io.BytesIO, data), len(data), lim, depth + 1),
         )
     return parts

@@ -13,6 +13,7 @@ import json
 import re
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from langgraph_gates.evidence.artifact_io import (
@@ -123,9 +124,7 @@ def _pickle_part(
         part.format = "joblib"
     for model in part.scan.embedded:
         member = f"{name}!embedded model @{model.pos}"
-        part.children += _guarded(
-            member, lambda m=member, e=model: _embedded_parts(m, e, open_source, lim)
-        )
+        part.children += _guarded(member, partial(_embedded_parts, member, model, open_source, lim))
     return part
 
 

@@ -16,7 +16,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, cast
 
 from langgraph_gates.evidence.artifact_verdict import _Part, _problem_part
 from langgraph_gates.evidence.pickle_scan import PickleScanError
@@ -129,6 +129,17 @@ class _ClosingMember(io.RawIOBase):
         for owner in self._owners:
             owner.close()
         super().close()
+
+
+def _closing_member(
+    member: IO[bytes], *owners: zipfile.ZipFile | tarfile.TarFile | IO[bytes]
+) -> IO[bytes]:
+    """Open ``member`` as a stream that also closes its owners.
+
+    ``io.RawIOBase`` has the read, close and context-manager methods the scanners use, but
+    typeshed does not declare it an ``IO[bytes]``; the cast says only that.
+    """
+    return cast(IO[bytes], _ClosingMember(member, *owners))
 
 
 def _compression(head: bytes) -> str | None:

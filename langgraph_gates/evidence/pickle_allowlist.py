@@ -265,17 +265,23 @@ _DANGEROUS_NAMES = frozenset(
 )
 
 # Python 2 names that the unpickler maps to Python 3 ones (pickle's fix_imports).
+# Copies, so the stdlib's tables are never the ones this module hands around.
+_IMPORT_MAPPING: dict[str, str]
+_NAME_MAPPING: dict[tuple[str, str], tuple[str, str]]
 try:
-    from _compat_pickle import IMPORT_MAPPING, NAME_MAPPING
+    import _compat_pickle
+
+    _IMPORT_MAPPING = dict(_compat_pickle.IMPORT_MAPPING)
+    _NAME_MAPPING = dict(_compat_pickle.NAME_MAPPING)
 except ImportError:  # pragma: no cover - part of CPython
-    IMPORT_MAPPING, NAME_MAPPING = {}, {}
+    _IMPORT_MAPPING, _NAME_MAPPING = {}, {}
 
 
 def normalise(module: str, name: str) -> tuple[str, str]:
     """Map a Python 2 module/name (``__builtin__.eval``) to the one Python 3 imports."""
-    if (module, name) in NAME_MAPPING:
-        return NAME_MAPPING[(module, name)]
-    return IMPORT_MAPPING.get(module, module), name
+    if (module, name) in _NAME_MAPPING:
+        return _NAME_MAPPING[(module, name)]
+    return _IMPORT_MAPPING.get(module, module), name
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import io
 import os
 import pickletools
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -179,7 +179,7 @@ _WHAT = {
     for op in pickletools.opcodes
 }
 """Messages for truncated arguments, built once rather than per opcode."""
-_UNPACK = {
+_UNPACK: dict[str, Callable[[bytes], int | float]] = {
     "uint1": lambda b: b[0],
     "uint2": lambda b: int.from_bytes(b, "little"),
     "int4": lambda b: int.from_bytes(b, "little", signed=True),
@@ -188,7 +188,7 @@ _UNPACK = {
     "float8": lambda b: struct.unpack(">d", b)[0],
 }
 """Fixed-width arguments decoded as pickletools' readers do, without a BytesIO per opcode."""
-_PAYLOAD = {
+_PAYLOAD: dict[str, Callable[[bytes], bytes | bytearray | str]] = {
     "bytes1": bytes,
     "bytes4": bytes,
     "bytes8": bytes,

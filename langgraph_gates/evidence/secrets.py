@@ -289,8 +289,10 @@ def _candidate_lines(lines: Sequence[str]) -> list[int]:
 
 @functools.cache
 def _candidate_patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
-    """The keyword plugin's keywords (matched without case, as it does), and every regex
-    plugin's own patterns with their own flags (``^``/``$`` per line, as on one line).
+    """Collect the patterns that can start a secret candidate.
+
+    These are the keyword plugin's keywords (matched without case, as it does), and every
+    regex plugin's own patterns with their own flags (``^``/``$`` per line, as on one line).
     """
     from detect_secrets.plugins import keyword
     from detect_secrets.settings import get_plugins, transient_settings

@@ -68,7 +68,7 @@ class _Slice(io.RawIOBase):
 class _Inflater(io.RawIOBase):
     """Raw deflate over a bounded window, with bounded output per read."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: io.RawIOBase) -> None:
         self._raw = raw
         self._d = zlib.decompressobj(-zlib.MAX_WBITS)
         self._pending = b""
