@@ -37,25 +37,8 @@ TITLES = {
     "deployment_monitoring": "[7/7]",
 }
 
-# Runs `gates ARGS...` with the first check of GATE sleeping; MARKER appears when it starts.
-SLOW_GATES = """
-import sys, time, pathlib
-from langgraph_gates.gates import GATES_BY_ID
-from langgraph_gates.cli import main
-
-gate, marker = sys.argv[1], pathlib.Path(sys.argv[2])
-check = GATES_BY_ID[gate].checks[0]
-real = check.fn
-
-def slow(ctx):
-    marker.write_text("started")
-    time.sleep(300)
-    return real(ctx)
-
-object.__setattr__(check, "fn", slow)
-sys.argv = ["gates", *sys.argv[3:]]
-main()
-"""
+# Runs `gates ARGS...` with the first check of GATE sleeping (a real process to kill or stop).
+SLOW_GATE_SCRIPT = Path(__file__).with_name("slow_gate.py")
 
 
 TRANSFORMS = (
@@ -89,8 +72,7 @@ def cli(*args: str, ok: bool = True, env: dict[str, str] | None = None) -> Any:
 
 def start_killed(tmp_path: Path, gate: str, *args: str) -> None:
     """Run ``gates ARGS`` with ``gate`` slow and SIGKILL the process while the gate runs."""
-    script = tmp_path / "slow_gates.py"
-    script.write_text(SLOW_GATES)
+    script = SLOW_GATE_SCRIPT
     marker = tmp_path / f"{gate}.started"
     proc = subprocess.Popen(
         [sys.executable, str(script), gate, str(marker), *args],

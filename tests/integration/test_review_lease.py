@@ -30,25 +30,8 @@ from langgraph_gates.state import GATE_IDS
 
 from .pg_server import PgServer, find_pg_bin, pg_server
 
-# Runs `gates ARGS...` with the first check of GATE sleeping; MARKER appears when it starts.
-SLOW_GATE = """
-import sys, time, pathlib
-from langgraph_gates.gates import GATES_BY_ID
-from langgraph_gates.cli import main
-
-gate, marker = sys.argv[1], pathlib.Path(sys.argv[2])
-check = GATES_BY_ID[gate].checks[0]
-real = check.fn
-
-def slow(ctx):
-    marker.write_text("started")
-    time.sleep(300)
-    return real(ctx)
-
-object.__setattr__(check, "fn", slow)
-sys.argv = ["gates", *sys.argv[3:]]
-main()
-"""
+# Runs `gates ARGS...` with the first check of GATE sleeping (a real process to kill or stop).
+SLOW_GATE_SCRIPT = Path(__file__).with_name("slow_gate.py")
 
 REFUSED = "the review is in progress in another process"
 
@@ -81,8 +64,7 @@ def paused_review(db: str, dossier: Path, out: Path) -> None:
 
 def start_holder(tmp_path: Path, db: str, ttl: float) -> subprocess.Popen[str]:
     """`gates resume L` in its own process, stopped inside the second gate (holding the lease)."""
-    script = tmp_path / "slow_gate.py"
-    script.write_text(SLOW_GATE)
+    script = SLOW_GATE_SCRIPT
     marker = tmp_path / "holder.started"
     proc = subprocess.Popen(
         [sys.executable, str(script), GATE_IDS[1], str(marker),
