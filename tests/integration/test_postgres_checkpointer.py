@@ -14,7 +14,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from langgraph_gates.checkpoint import open_checkpointer
@@ -24,6 +23,7 @@ from langgraph_gates.reviews import open_reviews
 from langgraph_gates.state import GATE_IDS, Recommendation
 
 from .pg_server import PgServer, find_pg_bin, pg_server
+from .small_dossier import write_small_dossier
 
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
 
@@ -41,18 +41,13 @@ def server() -> Iterator[PgServer]:
 
 @pytest.fixture
 def dossier(tmp_path: Path) -> Path:
-    path = tmp_path / "case" / "dossier.yaml"
-    path.parent.mkdir()
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "model": {"name": "pg-model", "version": "3"},
-                "problem": {"objective": "Flag fraudulent card payments before settlement"},
-                "data": {"label": "fraud"},
-            }
-        )
+    return write_small_dossier(
+        tmp_path / "case",
+        name="pg-model",
+        version="3",
+        label="fraud",
+        objective="Flag fraudulent card payments before settlement",
     )
-    return path
 
 
 def test_pause_edit_resume_override_rerun_history_diff(

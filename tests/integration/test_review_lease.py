@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from langgraph_gates.cli import app
@@ -29,6 +28,7 @@ from langgraph_gates.errors import ReviewStateError
 from langgraph_gates.state import GATE_IDS
 
 from .pg_server import PgServer, find_pg_bin, pg_server
+from .small_dossier import write_small_dossier
 
 # Runs `gates ARGS...` with the first check of GATE sleeping (a real process to kill or stop).
 SLOW_GATE_SCRIPT = Path(__file__).with_name("slow_gate.py")
@@ -38,18 +38,13 @@ REFUSED = "the review is in progress in another process"
 
 @pytest.fixture
 def dossier(tmp_path: Path) -> Path:
-    path = tmp_path / "case" / "dossier.yaml"
-    path.parent.mkdir()
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "model": {"name": "lease-model", "version": "1"},
-                "problem": {"objective": "Route incoming invoices to the right approver"},
-                "data": {"label": "approver"},
-            }
-        )
+    return write_small_dossier(
+        tmp_path / "case",
+        name="lease-model",
+        version="1",
+        label="approver",
+        objective="Route incoming invoices to the right approver",
     )
-    return path
 
 
 def paused_review(db: str, dossier: Path, out: Path) -> None:
