@@ -174,8 +174,8 @@ def _cpu_s() -> float:
 def variant_gates(size: int) -> dict[str, Any]:
     """All tabular DR and FE checks through a CheckContext, cold and then re-run."""
     imported = time.perf_counter()
-    from langgraph_gates.checks import data, leakage
     from langgraph_gates.checks.base import CheckContext, run_check
+    from langgraph_gates.checks.catalog import check_spec
     from langgraph_gates.dossier import validate_dossier
     from langgraph_gates.evidence import _duck
     from langgraph_gates.evidence.store import EvidenceStore
@@ -201,15 +201,10 @@ def variant_gates(size: int) -> dict[str, Any]:
     )
     policy = Policy()
     store = EvidenceStore(policy_fingerprint=policy.fingerprint())
-    dr_checks = [data.VOLUME, data.BALANCE, data.MISSINGNESS, data.FRESHNESS, data.DUPLICATES]
-    dr_checks += [data.SCHEMA, data.DRIFT]
-    fe_checks = [
-        leakage.SENSITIVE_FEATURE,
-        leakage.TARGET_LEAKAGE,
-        leakage.TEMPORAL_LEAKAGE,
-        leakage.SPLIT_OVERLAP,
-        leakage.MISSINGNESS_STRATEGY,
-    ]
+    dr_ids = ("VOLUME", "BALANCE", "MISSINGNESS", "FRESHNESS", "DUPLICATES", "SCHEMA", "DRIFT")
+    fe_ids = ("SENSITIVE_FEATURE", "TARGET_LEAKAGE", "TEMPORAL_LEAKAGE", "SPLIT_OVERLAP")
+    dr_checks = [check_spec(f"DR.{name}") for name in dr_ids]
+    fe_checks = [check_spec(f"FE.{name}") for name in (*fe_ids, "MISSINGNESS_STRATEGY")]
 
     def one_pass() -> tuple[float, dict[str, Any]]:
         started = time.perf_counter()

@@ -17,7 +17,6 @@ from pydantic import JsonValue
 
 from langgraph_gates.checks.base import (
     CheckContext,
-    CheckSpec,
     Verdict,
     error,
     fail,
@@ -29,7 +28,11 @@ from langgraph_gates.evidence.artifact_scan import ArtifactScan, scan_artifact
 from langgraph_gates.evidence.store import file_sha256
 from langgraph_gates.state import EvidenceRef, Severity
 
-__all__ = ["ARTIFACT_INTEGRITY", "ARTIFACT_UNSAFE", "artifact_sha256"]
+__all__ = [
+    "artifact_sha256",
+    "check_artifact_integrity",
+    "check_artifact_unsafe",
+]
 
 _MB = 2**20
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -201,6 +204,7 @@ _BY_VERDICT: dict[str, Callable[[CheckContext, ArtifactScan, EvidenceRef], Verdi
 
 
 def check_artifact_unsafe(ctx: CheckContext) -> Verdict:
+    """Judges SEC.ARTIFACT_UNSAFE: whether the artifact can run code when it is loaded."""
     value = ctx.dossier.security.artifact
     if not value:
         return _no_artifact()
@@ -236,6 +240,7 @@ def _normalise_declared(value: str) -> str:
 
 
 def check_artifact_integrity(ctx: CheckContext) -> Verdict:
+    """Judges SEC.ARTIFACT_INTEGRITY: whether the artifact's SHA-256 matches the declared one."""
     sec = ctx.dossier.security
     if not sec.artifact:
         return _no_artifact()
@@ -280,28 +285,3 @@ def check_artifact_integrity(ctx: CheckContext) -> Verdict:
         measured=measured,
         evidence=where,
     )
-
-
-ARTIFACT_UNSAFE = CheckSpec(
-    "SEC.ARTIFACT_UNSAFE",
-    "security_robustness",
-    "Artifact cannot run code on load",
-    check_artifact_unsafe,
-    mitigation=f"Save the model in a non-executable format ({_PREFER}).",
-    fail_severity=Severity.HIGH,
-    reads=("security",),
-    needs="security.artifact, a readable model file",
-    evidence_fields=("security.artifact",),
-)
-
-ARTIFACT_INTEGRITY = CheckSpec(
-    "SEC.ARTIFACT_INTEGRITY",
-    "security_robustness",
-    "Artifact integrity (SHA-256)",
-    check_artifact_integrity,
-    mitigation="Publish and verify the artifact's SHA-256.",
-    fail_severity=Severity.HIGH,
-    reads=("security",),
-    needs="security.artifact and security.artifact_sha256",
-    evidence_fields=("security.artifact", "security.artifact_sha256"),
-)

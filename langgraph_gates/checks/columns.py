@@ -18,12 +18,14 @@ from collections.abc import Callable
 
 from langgraph_gates._names import did_you_mean
 from langgraph_gates.checks._loaders import name_list, train_profile, validation_profile
-from langgraph_gates.checks.base import CheckContext, CheckSpec, Verdict, error, fail, missing, ok
+from langgraph_gates.checks.base import CheckContext, Verdict, error, fail, missing, ok
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence.tabular import TableProfile
 from langgraph_gates.state import EvidenceRef
 
-__all__ = ["COLUMNS"]
+__all__ = [
+    "check_columns",
+]
 
 _FILES: tuple[tuple[str, Callable[[CheckContext], TableProfile | None]], ...] = (
     ("data.train", train_profile),
@@ -92,18 +94,3 @@ def check_columns(ctx: CheckContext) -> Verdict:
         measured={"files": checked, "columns": [c for _, c in declared]},
         evidence=[EvidenceRef(source=f) for f in checked],
     )
-
-
-COLUMNS = CheckSpec(
-    "DR.COLUMNS",
-    "data_readiness",
-    "Declared columns present",
-    check_columns,
-    mitigation=(
-        "Correct data.label, data.timestamp or data.sensitive_attributes to the file's column "
-        "names (or add the columns to the files), then review again."
-    ),
-    reads=("data",),
-    needs="data.label, data.timestamp and data.sensitive_attributes as columns of data.train",
-    evidence_fields=("data.train", "data.label", "data.timestamp", "data.sensitive_attributes"),
-)

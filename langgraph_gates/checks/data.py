@@ -31,9 +31,7 @@ from langgraph_gates.checks._loaders import (
 )
 from langgraph_gates.checks.base import (
     CheckContext,
-    CheckSpec,
     Verdict,
-    band_fails,
     error,
     judged,
     missing,
@@ -42,16 +40,16 @@ from langgraph_gates.checks.base import (
 )
 from langgraph_gates.evidence.psi import psi
 from langgraph_gates.evidence.tabular import ColumnProfile, TableProfile
-from langgraph_gates.state import EvidenceRef, Outcome, Severity, Threshold
+from langgraph_gates.state import EvidenceRef, Outcome, Threshold
 
 __all__ = [
-    "BALANCE",
-    "DRIFT",
-    "DUPLICATES",
-    "FRESHNESS",
-    "MISSINGNESS",
-    "SCHEMA",
-    "VOLUME",
+    "check_balance",
+    "check_drift",
+    "check_duplicates",
+    "check_freshness",
+    "check_missingness",
+    "check_schema",
+    "check_volume",
 ]
 
 
@@ -594,94 +592,3 @@ def check_duplicates(ctx: CheckContext) -> Verdict:
         value=share,
         evidence=column_refs(profile.source),
     )
-
-
-# --- specs --------------------------------------------------------------------------------
-
-_READS = ("data", "features", "model")
-
-VOLUME = CheckSpec(
-    "DR.VOLUME",
-    "data_readiness",
-    "Training volume",
-    check_volume,
-    mitigation="Collect more labelled rows for the smallest class (or widen the time window); "
-    "consider class weights or resampling only once volume suffices.",
-    reads=_READS,
-    fail_level=band_fails(lambda p: p.data.volume_per_class),
-    needs="data.train and data.label, a column of it",
-    evidence_fields=("data.train", "data.label"),
-)
-BALANCE = CheckSpec(
-    "DR.BALANCE",
-    "data_readiness",
-    "Class balance",
-    check_balance,
-    mitigation="Use class weights, stratified sampling or more minority examples; judge the "
-    "model with precision/recall, not accuracy.",
-    fail_severity=Severity.MEDIUM,
-    reads=_READS,
-    fail_level=band_fails(lambda p: p.data.minority_fraction),
-    needs="data.train and data.label, a column of it",
-    evidence_fields=("data.train", "data.label"),
-)
-MISSINGNESS = CheckSpec(
-    "DR.MISSINGNESS",
-    "data_readiness",
-    "Missing values in key features",
-    check_missingness,
-    mitigation="Find why values are missing upstream; fix the pipeline or document an "
-    "imputation strategy per feature.",
-    reads=_READS,
-    fail_level=band_fails(lambda p: p.data.missing_fraction),
-    needs="data.train (and features.key)",
-    evidence_fields=("data.train", "features.key"),
-)
-FRESHNESS = CheckSpec(
-    "DR.FRESHNESS",
-    "data_readiness",
-    "Data freshness",
-    check_freshness,
-    mitigation="Retrain on recent data, or show that the older data still represents production.",
-    fail_severity=Severity.MEDIUM,
-    reads=_READS,
-    fail_level=band_fails(lambda p: p.data.freshness_days),
-    needs="data.timestamp, a column of data.train",
-    evidence_fields=("data.train", "data.timestamp"),
-)
-SCHEMA = CheckSpec(
-    "DR.SCHEMA",
-    "data_readiness",
-    "Serving schema matches training",
-    check_schema,
-    mitigation="Make the serving feature pipeline produce every training feature with the "
-    "same type; add a schema contract test to the pipeline.",
-    reads=_READS,
-    needs="data.train and data.serving with the same feature columns",
-    evidence_fields=("data.train", "data.serving"),
-)
-DRIFT = CheckSpec(
-    "DR.DRIFT",
-    "data_readiness",
-    "Training/serving drift (PSI)",
-    check_drift,
-    mitigation="Investigate the drifting features; retrain on recent data or fix the serving "
-    "pipeline, and alert on PSI in production.",
-    reads=_READS,
-    fail_level=band_fails(lambda p: p.data.psi),
-    needs="data.train and data.serving",
-    evidence_fields=("data.train", "data.serving"),
-)
-DUPLICATES = CheckSpec(
-    "DR.DUPLICATES",
-    "data_readiness",
-    "Duplicate rows",
-    check_duplicates,
-    mitigation="Deduplicate before splitting, and find the join or ingestion step that "
-    "repeats rows.",
-    fail_severity=Severity.MEDIUM,
-    reads=_READS,
-    fail_level=band_fails(lambda p: p.data.duplicate_fraction),
-    needs="data.train",
-    evidence_fields=("data.train",),
-)

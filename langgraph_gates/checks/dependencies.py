@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 
-from langgraph_gates.checks.base import CheckContext, CheckSpec, Verdict, error, missing, ok, warn
-from langgraph_gates.state import EvidenceRef, Severity
+from langgraph_gates.checks.base import CheckContext, Verdict, error, missing, ok, warn
+from langgraph_gates.state import EvidenceRef
 
-__all__ = ["DEPENDENCIES", "unpinned_requirements"]
+__all__ = [
+    "check_dependencies",
+    "unpinned_requirements",
+]
 
 _PINNED = re.compile(r"^[A-Za-z0-9_.\-\[\], ]+\s*===?\s*[^\s;,*]+(\s*;.*)?$")
 MAX_REQUIREMENTS_BYTES = 2_000_000
@@ -79,16 +82,3 @@ def check_dependencies(ctx: CheckContext) -> Verdict:
     return ok(
         f"All {total} requirements are pinned to exact versions.", evidence=where, measured=measured
     )
-
-
-DEPENDENCIES = CheckSpec(
-    "SEC.DEPENDENCIES",
-    "security_robustness",
-    "Pinned dependencies",
-    check_dependencies,
-    mitigation="Pin every dependency (==) with hashes, and scan them for known vulnerabilities.",
-    fail_severity=Severity.MEDIUM,
-    reads=("security",),
-    fail_level=False,
-    needs="security.requirements",
-)

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from langgraph_gates.checks._text import is_documented, short
-from langgraph_gates.checks.base import CheckContext, CheckSpec, Verdict, fail, ok, warn
-from langgraph_gates.state import EvidenceRef, GateId, Outcome, Severity
+from langgraph_gates.checks.base import CheckContext, Verdict, fail, ok, warn
+from langgraph_gates.state import EvidenceRef, GateId, Outcome
 
-__all__ = ["ALERTS_SLO", "MONITORING", "ONCALL", "POST_LAUNCH", "RETRAINING", "ROLLBACK", "ROLLOUT"]
+__all__ = [
+    "check_alerts_slo",
+    "check_monitoring",
+    "check_oncall",
+    "check_post_launch",
+    "check_retraining",
+    "check_rollback",
+    "check_rollout",
+]
 
 # Strategies that expose the model to a part of traffic first.
 STAGED_STRATEGIES = frozenset(
@@ -207,78 +215,4 @@ def check_post_launch(ctx: CheckContext) -> Verdict:
     )
 
 
-_READS = ("deployment",)
 _GATE: GateId = "deployment_monitoring"
-
-ROLLOUT = CheckSpec(
-    "DEP.ROLLOUT",
-    _GATE,
-    "Staged rollout",
-    check_rollout,
-    mitigation="Roll out in stages (canary 5% -> 25% -> 50% -> 100%) with gates.",
-    reads=_READS,
-    needs="deployment.rollout with a strategy and stages",
-    evidence_fields=("deployment.rollout",),
-)
-ROLLBACK = CheckSpec(
-    "DEP.ROLLBACK",
-    _GATE,
-    "Rollback plan",
-    check_rollback,
-    mitigation="Write and rehearse a rollback to the previous model version.",
-    reads=_READS,
-    needs="deployment.rollback_plan",
-    evidence_fields=("deployment.rollback_plan",),
-)
-MONITORING = CheckSpec(
-    "DEP.MONITORING",
-    _GATE,
-    "Monitoring coverage",
-    check_monitoring,
-    mitigation="Monitor latency, data drift (PSI) and model quality in production.",
-    reads=_READS,
-    needs="deployment.monitoring",
-    evidence_fields=("deployment.monitoring",),
-)
-ALERTS_SLO = CheckSpec(
-    "DEP.ALERTS_SLO",
-    _GATE,
-    "SLOs and alert thresholds",
-    check_alerts_slo,
-    mitigation="Set numeric SLOs (p95 latency, availability) and alert thresholds.",
-    fail_severity=Severity.MEDIUM,
-    reads=_READS,
-    fail_level=False,
-    needs="deployment.slo and deployment.monitoring.alerts",
-)
-RETRAINING = CheckSpec(
-    "DEP.RETRAINING",
-    _GATE,
-    "Retraining trigger",
-    check_retraining,
-    mitigation="Define when the model is retrained (drift or quality thresholds).",
-    reads=_READS,
-    needs="deployment.retraining_trigger or drift monitoring",
-    evidence_fields=("deployment.retraining_trigger", "deployment.monitoring"),
-)
-ONCALL = CheckSpec(
-    "DEP.ONCALL",
-    _GATE,
-    "On-call ownership",
-    check_oncall,
-    mitigation="Name an on-call rotation that owns the model in production.",
-    reads=_READS,
-    needs="deployment.on_call",
-    evidence_fields=("deployment.on_call",),
-)
-POST_LAUNCH = CheckSpec(
-    "DEP.POST_LAUNCH",
-    _GATE,
-    "Post-launch review",
-    check_post_launch,
-    mitigation="Schedule post-launch reviews at 30/60/90 days against the KPIs.",
-    fail_severity=Severity.LOW,
-    reads=_READS,
-    fail_level=False,
-    needs="deployment.post_launch_review_days",
-)

@@ -6,18 +6,18 @@ They span several gates; each gate lists the ones it runs in ``langgraph_gates.g
 from __future__ import annotations
 
 from langgraph_gates.checks._text import is_documented, short
-from langgraph_gates.checks.base import CheckContext, CheckSpec, Verdict, ok, warn
+from langgraph_gates.checks.base import CheckContext, Verdict, ok, warn
 from langgraph_gates.state import EvidenceRef
 
 __all__ = [
-    "GOVERNANCE",
-    "HARMS",
-    "INPUT_VALIDATION",
-    "LABEL_QC",
-    "SENSITIVE_DECLARED",
-    "SOURCES",
-    "THREAT_MODEL",
-    "TRANSFORMS",
+    "check_governance",
+    "check_harms",
+    "check_input_validation",
+    "check_label_qc",
+    "check_sensitive_declared",
+    "check_sources",
+    "check_threat_model",
+    "check_transforms",
 ]
 
 
@@ -121,85 +121,3 @@ def check_governance(ctx: CheckContext) -> Verdict:
     if absent:
         return warn(f"Governance is incomplete: no {' and no '.join(absent)}.", evidence=where)
     return ok(f"Review board: {gov.review_board}; approver: {gov.approver}.", evidence=where)
-
-
-LABEL_QC = CheckSpec(
-    "DR.LABEL_QC",
-    "data_readiness",
-    "Labeling quality control",
-    check_label_qc,
-    mitigation="Describe how labels are produced and audited (double labeling, agreement rate).",
-    reads=("data",),
-    fail_level=False,
-    needs="data.labeling_qc",
-)
-SOURCES = CheckSpec(
-    "DR.SOURCES",
-    "data_readiness",
-    "Sources and ownership",
-    check_sources,
-    mitigation="List every data source with an accountable owner and its refresh cadence.",
-    reads=("data",),
-    fail_level=False,
-    needs="data.sources with owners",
-)
-TRANSFORMS = CheckSpec(
-    "FE.TRANSFORMS",
-    "feature_engineering",
-    "Documented transformations",
-    check_transforms,
-    mitigation="Document each transformation (encoding, scaling, windows) and where it runs.",
-    reads=("features",),
-    fail_level=False,
-    needs="features.transformations",
-)
-SENSITIVE_DECLARED = CheckSpec(
-    "RAI.SENSITIVE_DECLARED",
-    "responsible_ai",
-    "Sensitive attributes declared",
-    check_sensitive_declared,
-    mitigation="Declare the sensitive attributes (or justify in writing why there are none).",
-    reads=("data",),
-    fail_level=False,
-    needs="data.sensitive_attributes or data.sensitive_justification",
-)
-HARMS = CheckSpec(
-    "RAI.HARMS",
-    "responsible_ai",
-    "Harm scenarios",
-    check_harms,
-    mitigation="Run a harms workshop and list who could be hurt by errors, and how.",
-    reads=("responsible_ai",),
-    fail_level=False,
-    needs="responsible_ai.harms",
-)
-GOVERNANCE = CheckSpec(
-    "RAI.GOVERNANCE",
-    "responsible_ai",
-    "Governance and approval",
-    check_governance,
-    mitigation="Name the review board and the accountable approver for this model.",
-    reads=("responsible_ai",),
-    fail_level=False,
-    needs="responsible_ai.governance",
-)
-THREAT_MODEL = CheckSpec(
-    "SEC.THREAT_MODEL",
-    "security_robustness",
-    "Threat model",
-    check_threat_model,
-    mitigation="Write a threat model covering evasion, poisoning, extraction and abuse.",
-    reads=("security",),
-    fail_level=False,
-    needs="security.threat_model",
-)
-INPUT_VALIDATION = CheckSpec(
-    "SEC.INPUT_VALIDATION",
-    "security_robustness",
-    "Input validation",
-    check_input_validation,
-    mitigation="Validate inputs at the serving boundary (schema, ranges, sizes) and reject the rest.",
-    reads=("security",),
-    fail_level=False,
-    needs="security.input_validation",
-)

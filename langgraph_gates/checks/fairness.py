@@ -29,9 +29,7 @@ from pydantic import JsonValue
 
 from langgraph_gates.checks.base import (
     CheckContext,
-    CheckSpec,
     Verdict,
-    band_fails,
     error,
     judged,
     missing,
@@ -49,7 +47,11 @@ from langgraph_gates.evidence.predictions import (
 from langgraph_gates.policy import Band
 from langgraph_gates.state import EvidenceRef, Outcome, Threshold
 
-__all__ = ["DISPARATE_IMPACT", "EQUALIZED_ODDS", "GROUP_COVERAGE"]
+__all__ = [
+    "check_disparate_impact",
+    "check_equalized_odds",
+    "check_group_coverage",
+]
 
 _RANK = {Outcome.PASS: 0, Outcome.WARN: 1, Outcome.FAIL: 2}
 
@@ -398,49 +400,3 @@ def check_equalized_odds(ctx: CheckContext) -> list[Verdict]:
 def check_group_coverage(ctx: CheckContext) -> list[Verdict]:
     """Judges RAI.GROUP_COVERAGE: whether each group of a sensitive attribute has enough rows."""
     return _for_each_attribute(ctx, "group coverage", _judge_coverage)
-
-
-_READS = ("data", "performance", "model", "problem")
-
-DISPARATE_IMPACT = CheckSpec(
-    "RAI.DISPARATE_IMPACT",
-    "responsible_ai",
-    "Disparate impact (selection-rate ratio)",
-    check_disparate_impact,
-    mitigation="Investigate the groups with low selection rates; adjust thresholds per group or "
-    "retrain with fairness constraints, and document the decision.",
-    reads=_READS,
-    fail_level=band_fails(lambda p: p.fairness.selection_rate_ratio),
-    needs="performance.predictions with y_pred (or y_score) and each sensitive attribute's column",
-    evidence_fields=(
-        "data.sensitive_attributes",
-        "performance.predictions",
-        "responsible_ai.favorable_label",
-    ),
-)
-EQUALIZED_ODDS = CheckSpec(
-    "RAI.EQUALIZED_ODDS",
-    "responsible_ai",
-    "Equalized odds (TPR and FPR gaps)",
-    check_equalized_odds,
-    mitigation="Reduce the TPR/FPR gaps between groups (post-processing such as "
-    "ThresholdOptimizer, or reweighting) and re-measure.",
-    reads=_READS,
-    fail_level=band_fails(lambda p: p.fairness.equalized_odds_difference),
-    needs="performance.predictions with y_true, y_pred (or y_score) and each sensitive attribute's column",
-    evidence_fields=(
-        "data.sensitive_attributes",
-        "performance.predictions",
-        "responsible_ai.favorable_label",
-    ),
-)
-GROUP_COVERAGE = CheckSpec(
-    "RAI.GROUP_COVERAGE",
-    "responsible_ai",
-    "Group coverage",
-    check_group_coverage,
-    mitigation="Collect more evaluation rows for the small groups before trusting their metrics.",
-    reads=_READS,
-    fail_level=False,
-    needs="sensitive columns in performance.predictions",
-)

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from langgraph_gates.checks._text import is_documented, short
-from langgraph_gates.checks.base import CheckContext, CheckSpec, Verdict, fail, ok, warn
+from langgraph_gates.checks.base import CheckContext, Verdict, fail, ok, warn
 from langgraph_gates.state import EvidenceRef, Severity
 
-__all__ = ["ASSUMPTIONS", "KPIS", "OBJECTIVE", "SCOPE", "SUCCESS_CRITERIA"]
+__all__ = [
+    "check_assumptions",
+    "check_kpis",
+    "check_objective",
+    "check_scope",
+    "check_success_criteria",
+]
 
 _VAGUE = ("improve", "better", "optimi", "enhance", "leverage", "ai-driven", "use ai", "use ml")
 
@@ -99,59 +105,3 @@ def check_assumptions(ctx: CheckContext) -> Verdict:
     if not assumptions:
         return warn("No assumptions are listed.", evidence=where, severity=Severity.LOW)
     return ok(f"{len(assumptions)} assumption(s) listed.", evidence=where)
-
-
-_READS = ("problem", "model")
-
-OBJECTIVE = CheckSpec(
-    "PF.OBJECTIVE",
-    "problem_framing",
-    "Business objective",
-    check_objective,
-    mitigation="Write the business objective in one sentence: who benefits, what changes, by when.",
-    reads=_READS,
-    needs="problem.objective",
-    evidence_fields=("problem.objective",),
-)
-KPIS = CheckSpec(
-    "PF.KPIS",
-    "problem_framing",
-    "KPIs with baseline and target",
-    check_kpis,
-    mitigation="Name the KPIs the model should move, each with a numeric baseline and target.",
-    reads=_READS,
-    needs="problem.kpis with baseline and target",
-    evidence_fields=("problem.kpis",),
-)
-SUCCESS_CRITERIA = CheckSpec(
-    "PF.SUCCESS_CRITERIA",
-    "problem_framing",
-    "Measurable success criteria",
-    check_success_criteria,
-    mitigation="Define acceptance thresholds on model metrics (e.g. roc_auc >= 0.80 on test).",
-    reads=_READS,
-    needs="problem.success_criteria with metric and threshold",
-    evidence_fields=("problem.success_criteria",),
-)
-SCOPE = CheckSpec(
-    "PF.SCOPE",
-    "problem_framing",
-    "Scope boundaries",
-    check_scope,
-    mitigation="List what is in scope and, as importantly, what is out of scope.",
-    fail_severity=Severity.MEDIUM,
-    reads=_READS,
-    fail_level=False,
-    needs="problem.in_scope and problem.out_of_scope",
-)
-ASSUMPTIONS = CheckSpec(
-    "PF.ASSUMPTIONS",
-    "problem_framing",
-    "Assumptions",
-    check_assumptions,
-    mitigation="List the assumptions the model relies on and the open questions to clarify.",
-    fail_severity=Severity.LOW,
-    reads=_READS,
-    fail_level=False,
-    needs="problem.assumptions",
-)

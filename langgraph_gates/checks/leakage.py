@@ -31,9 +31,7 @@ from langgraph_gates.checks._loaders import (
 from langgraph_gates.checks._text import is_documented, short
 from langgraph_gates.checks.base import (
     CheckContext,
-    CheckSpec,
     Verdict,
-    band_fails,
     error,
     judged,
     missing,
@@ -48,14 +46,14 @@ from langgraph_gates.evidence.leakage import (
     separation_report,
 )
 from langgraph_gates.evidence.tabular import TableProfile
-from langgraph_gates.state import EvidenceRef, Outcome, Severity, Threshold
+from langgraph_gates.state import EvidenceRef, Outcome, Threshold
 
 __all__ = [
-    "MISSINGNESS_STRATEGY",
-    "SENSITIVE_FEATURE",
-    "SPLIT_OVERLAP",
-    "TARGET_LEAKAGE",
-    "TEMPORAL_LEAKAGE",
+    "check_missingness_strategy",
+    "check_sensitive_feature",
+    "check_split_overlap",
+    "check_target_leakage",
+    "check_temporal_leakage",
 ]
 
 _MAX_CLASSES = 50  # one-vs-rest AUC over at most this many (most frequent) classes
@@ -524,72 +522,3 @@ def check_sensitive_feature(ctx: CheckContext) -> Verdict:
         threshold=threshold,
         evidence=where,
     )
-
-
-# --- specs --------------------------------------------------------------------------------
-
-_READS = ("data", "features", "model")
-
-TARGET_LEAKAGE = CheckSpec(
-    "FE.TARGET_LEAKAGE",
-    "feature_engineering",
-    "Target leakage (single-feature separation)",
-    check_target_leakage,
-    mitigation="Check when each flagged feature becomes known: drop any computed from the "
-    "outcome or after the prediction time, then retrain.",
-    reads=_READS,
-    fail_level=band_fails(lambda p: p.features.single_feature_auc),
-    needs="data.train with data.label",
-    evidence_fields=("data.train", "data.label", "data.validation"),
-)
-TEMPORAL_LEAKAGE = CheckSpec(
-    "FE.TEMPORAL_LEAKAGE",
-    "feature_engineering",
-    "Temporal leakage in the split",
-    check_temporal_leakage,
-    mitigation="Split by time: every training row must precede every validation row.",
-    reads=(*_READS, "performance"),
-    needs="data.timestamp in data.train and data.validation",
-    evidence_fields=(
-        "data.train",
-        "data.validation",
-        "data.timestamp",
-        "performance.validation_strategy",
-    ),
-)
-SPLIT_OVERLAP = CheckSpec(
-    "FE.SPLIT_OVERLAP",
-    "feature_engineering",
-    "Train/validation overlap",
-    check_split_overlap,
-    mitigation="Deduplicate before splitting and split by entity (e.g. account), so no "
-    "validation row is also a training row.",
-    reads=_READS,
-    fail_level=band_fails(lambda p: p.features.split_overlap),
-    needs="data.train and data.validation",
-    evidence_fields=("data.train", "data.validation"),
-)
-MISSINGNESS_STRATEGY = CheckSpec(
-    "FE.MISSINGNESS_STRATEGY",
-    "feature_engineering",
-    "Missingness strategy",
-    check_missingness_strategy,
-    mitigation="Document how each feature's missing values are handled (imputation, indicator, "
-    "native NaN support) and keep it identical in serving.",
-    fail_severity=Severity.MEDIUM,
-    reads=_READS,
-    fail_level=False,
-    needs="features.missingness_strategy",
-)
-SENSITIVE_FEATURE = CheckSpec(
-    "FE.SENSITIVE_FEATURE",
-    "feature_engineering",
-    "Sensitive attributes as features",
-    check_sensitive_feature,
-    mitigation="Exclude sensitive attributes from the features, or document why using them is "
-    "lawful and fair; test for proxies.",
-    fail_severity=Severity.MEDIUM,
-    reads=_READS,
-    fail_level=False,
-    needs="data.sensitive_attributes and features.excluded",
-)

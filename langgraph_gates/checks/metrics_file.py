@@ -23,9 +23,7 @@ from langgraph_gates._names import closest
 from langgraph_gates.checks._loaders import train_profile
 from langgraph_gates.checks.base import (
     CheckContext,
-    CheckSpec,
     Verdict,
-    band_fails,
     fail,
     judged,
     missing,
@@ -42,16 +40,16 @@ from langgraph_gates.evidence.predictions import (
     higher_is_better,
     is_bounded,
 )
-from langgraph_gates.state import EvidenceRef, Outcome, Severity, Threshold
+from langgraph_gates.state import EvidenceRef, Outcome, Threshold
 
 __all__ = [
-    "BASELINE",
-    "CV_STABILITY",
-    "IMPORTANCE",
-    "OVERFIT",
-    "SUCCESS_CRITERIA_MET",
-    "VALIDATION_STRATEGY",
     "SplitMetrics",
+    "check_baseline",
+    "check_cv_stability",
+    "check_importance",
+    "check_overfit",
+    "check_success_criteria_met",
+    "check_validation_strategy",
     "higher_is_better",
     "load_metrics",
     "relative_gap",
@@ -562,72 +560,3 @@ def check_importance(ctx: CheckContext) -> Verdict:
             mitigation="Reconcile the expected key features with the model's importance ranking.",
         )
     return ok(f"Most important features: {text}.", measured=measured, evidence=_source(ctx))
-
-
-_READS = ("performance", "problem")
-
-SUCCESS_CRITERIA_MET = CheckSpec(
-    "MP.SUCCESS_CRITERIA_MET",
-    "model_performance",
-    "Success criteria met",
-    check_success_criteria_met,
-    mitigation="Improve the model or revisit the criteria with the business owner before launch.",
-    reads=_READS,
-    needs="problem.success_criteria and their metrics on a held-out split in performance.predictions or performance.metrics",
-    evidence_fields=("problem.success_criteria", "performance.predictions", "performance.metrics"),
-)
-OVERFIT = CheckSpec(
-    "MP.OVERFIT",
-    "model_performance",
-    "Generalisation (train/validation gap)",
-    check_overfit,
-    mitigation="Regularise, simplify or add data until the train/validation gap closes.",
-    reads=_READS,
-    fail_level=band_fails(lambda p: p.performance.overfit_relative_gap),
-    needs="the key metric on train and validation/test in performance.predictions or performance.metrics",
-    evidence_fields=("performance.predictions", "performance.metrics"),
-)
-VALIDATION_STRATEGY = CheckSpec(
-    "MP.VALIDATION_STRATEGY",
-    "model_performance",
-    "Validation strategy",
-    check_validation_strategy,
-    mitigation="Validate with a time-based split or k-fold CV plus an untouched holdout test.",
-    fail_severity=Severity.MEDIUM,
-    reads=_READS,
-    fail_level=False,
-    needs="performance.validation_strategy",
-)
-CV_STABILITY = CheckSpec(
-    "MP.CV_STABILITY",
-    "model_performance",
-    "Cross-validation stability",
-    check_cv_stability,
-    mitigation="Investigate unstable folds (leakage, small data, segment shifts).",
-    fail_severity=Severity.MEDIUM,
-    reads=_READS,
-    fail_level=band_fails(lambda p: p.performance.cv_std),
-    needs="cv scores in performance.metrics",
-    evidence_fields=("performance.metrics",),
-)
-BASELINE = CheckSpec(
-    "MP.BASELINE",
-    "model_performance",
-    "Lift over baseline",
-    check_baseline,
-    mitigation="State a simple baseline (heuristic or last model) and show the lift over it.",
-    reads=_READS,
-    needs="performance.baseline and its metric on a held-out split",
-    evidence_fields=("performance.baseline", "performance.predictions", "performance.metrics"),
-)
-IMPORTANCE = CheckSpec(
-    "FE.IMPORTANCE",
-    "feature_engineering",
-    "Feature importance",
-    check_importance,
-    mitigation="Compute feature importance (permutation or SHAP) and review it with domain experts.",
-    fail_severity=Severity.MEDIUM,
-    reads=("performance", "features"),
-    fail_level=False,
-    needs="feature_importance in performance.metrics",
-)

@@ -13,9 +13,7 @@ from pydantic import JsonValue
 
 from langgraph_gates.checks.base import (
     CheckContext,
-    CheckSpec,
     Verdict,
-    band_fails,
     error,
     judged,
     missing,
@@ -29,9 +27,14 @@ from langgraph_gates.evidence.predictions import (
     summarize_predictions,
     summary_params,
 )
-from langgraph_gates.state import EvidenceRef, Outcome, Severity
+from langgraph_gates.state import EvidenceRef, Outcome
 
-__all__ = ["CALIBRATION", "SLICE_GAP", "load_predictions", "usable_predictions"]
+__all__ = [
+    "check_calibration",
+    "check_slice_gap",
+    "load_predictions",
+    "usable_predictions",
+]
 
 _FIELD = "performance.predictions"
 
@@ -282,30 +285,3 @@ def _judge_slices(
         evidence=where,
         value=worst.gap,
     )
-
-
-_READS = ("performance", "data", "problem", "model")
-
-CALIBRATION = CheckSpec(
-    "MP.CALIBRATION",
-    "model_performance",
-    "Calibration",
-    check_calibration,
-    mitigation="Calibrate the scores on held-out data (isotonic or Platt) before they drive decisions.",
-    fail_severity=Severity.MEDIUM,
-    reads=_READS,
-    fail_level=band_fails(lambda p: p.performance.calibration_ece),
-    needs="y_score in performance.predictions",
-)
-SLICE_GAP = CheckSpec(
-    "MP.SLICE_GAP",
-    "model_performance",
-    "Performance across slices",
-    check_slice_gap,
-    mitigation="Analyse the weak slices' errors; add data or features for them, or set "
-    "per-slice thresholds.",
-    fail_severity=Severity.MEDIUM,
-    reads=_READS,
-    fail_level=band_fails(lambda p: p.performance.slice_gap),
-    needs="performance.slices or sensitive columns in performance.predictions",
-)

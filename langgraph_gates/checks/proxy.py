@@ -34,7 +34,6 @@ from langgraph_gates.checks._loaders import (
 from langgraph_gates.checks._text import is_documented
 from langgraph_gates.checks.base import (
     CheckContext,
-    CheckSpec,
     Verdict,
     error,
     judged,
@@ -46,7 +45,10 @@ from langgraph_gates.evidence.tabular import Family, TableProfile
 from langgraph_gates.policy import Band
 from langgraph_gates.state import EvidenceRef, Outcome, Threshold
 
-__all__ = ["PROXY", "check_proxy", "name_link"]
+__all__ = [
+    "check_proxy",
+    "name_link",
+]
 
 _WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
 # Words that say how a value is coded, not what it is about: sharing one of them links nothing
@@ -324,23 +326,3 @@ def _undeclared(ctx: CheckContext, declared: list[str] | None, where: EvidenceRe
         "data.sensitive_justification).",
         evidence=where,
     )
-
-
-PROXY = CheckSpec(
-    "FE.PROXY",
-    "feature_engineering",
-    "Proxies of sensitive attributes",
-    check_proxy,
-    mitigation="For each flagged feature, drop it or show the model stays fair with it "
-    "(RAI.DISPARATE_IMPACT per group); a feature derived from a sensitive attribute carries it.",
-    reads=("data", "features", "model"),
-    # Warn-only by default; a policy that gives a band a fail level (or fails name matches)
-    # makes an unreadable file fail closed too.
-    fail_level=lambda p: (
-        p.features.proxy_cramers_v.fail is not None
-        or p.features.proxy_auc.fail is not None
-        or p.features.proxy_name_match == "fail"
-    ),
-    needs="data.train with data.sensitive_attributes as columns",
-    evidence_fields=("data.train", "data.sensitive_attributes", "features.excluded"),
-)

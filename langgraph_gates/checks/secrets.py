@@ -14,7 +14,6 @@ from pathlib import Path
 
 from langgraph_gates.checks.base import (
     CheckContext,
-    CheckSpec,
     Verdict,
     error,
     fail,
@@ -31,9 +30,11 @@ from langgraph_gates.evidence.secrets import (
     redact_dossier_secrets,
     scan_secret_paths,
 )
-from langgraph_gates.state import EvidenceRef, Severity
+from langgraph_gates.state import EvidenceRef
 
-__all__ = ["SECRETS"]
+__all__ = [
+    "check_secrets",
+]
 
 _SHOWN = 8
 
@@ -144,28 +145,3 @@ def check_secrets(ctx: CheckContext) -> Verdict:
         measured=measured,
         evidence=scanned_refs,
     )
-
-
-SECRETS = CheckSpec(
-    "SEC.SECRETS",
-    "security_robustness",
-    "No hard-coded secrets",
-    check_secrets,
-    mitigation="Remove hard-coded secrets; load credentials from a secret manager at run time.",
-    fail_severity=Severity.HIGH,
-    # A secret can sit in any free text of the dossier, so every section is read.
-    reads=(
-        "description",
-        "model",
-        "owners",
-        "problem",
-        "data",
-        "features",
-        "performance",
-        "responsible_ai",
-        "security",
-        "deployment",
-    ),
-    needs="security.scan_paths: the code and config folders",
-    evidence_fields=("security.scan_paths",),
-)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import columns, data, documentation
 from langgraph_gates.checks.base import CheckContext
-from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, listing, not_provided, section
-from langgraph_gates.gates.spec import GateSpec
+from langgraph_gates.gates.spec import declared_gate
 from langgraph_gates.state import Finding
 
 
@@ -69,34 +67,4 @@ def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]
     }
 
 
-SPEC = GateSpec(
-    id="data_readiness",
-    number=2,
-    title="Data Readiness",
-    table_name="Data Readiness",
-    emoji="📊",
-    focus="Data sources, quality, drift risk",
-    outputs=(
-        "Data sources and ownership",
-        "Volume, freshness, and completeness",
-        "Quality issues and labeling accuracy",
-        "Bias and coverage gaps",
-        "Drift risks and mitigation strategies",
-    ),
-    default_owner="Data engineering lead",
-    checks=(
-        columns.COLUMNS,
-        documentation.SOURCES,
-        data.VOLUME,
-        data.BALANCE,
-        data.MISSINGNESS,
-        data.FRESHNESS,
-        data.DUPLICATES,
-        documentation.LABEL_QC,
-        data.SCHEMA,
-        data.DRIFT,
-        UNKNOWN_FIELDS["data_readiness"],
-    ),
-    write_sections=write_sections,
-    extra_reads=("data", "features"),
-)
+SPEC = declared_gate("data_readiness", write_sections)

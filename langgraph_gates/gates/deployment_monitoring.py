@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import deployment
 from langgraph_gates.checks.base import CheckContext
-from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
-from langgraph_gates.gates.spec import GateSpec
+from langgraph_gates.gates.spec import declared_gate
 from langgraph_gates.state import Finding
 
 
@@ -38,32 +36,4 @@ def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]
     }
 
 
-SPEC = GateSpec(
-    id="deployment_monitoring",
-    number=7,
-    title="Deployment & Monitoring",
-    table_name="Deployment",
-    emoji="🚀",
-    focus="Rollout, observability, drift",
-    outputs=(
-        "Rollout strategy (staging, canary, gradual)",
-        "Monitoring metrics (latency, drift, quality)",
-        "Alert thresholds and SLOs",
-        "Retraining triggers",
-        "On-call ownership",
-        "Post-launch success review plan",
-    ),
-    default_owner="MLOps / platform team",
-    checks=(
-        deployment.ROLLOUT,
-        deployment.ROLLBACK,
-        deployment.MONITORING,
-        deployment.ALERTS_SLO,
-        deployment.RETRAINING,
-        deployment.ONCALL,
-        deployment.POST_LAUNCH,
-        UNKNOWN_FIELDS["deployment_monitoring"],
-    ),
-    write_sections=write_sections,
-    extra_reads=("deployment",),
-)
+SPEC = declared_gate("deployment_monitoring", write_sections)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import documentation, leakage, metrics_file, proxy
 from langgraph_gates.checks.base import CheckContext
-from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
-from langgraph_gates.gates.spec import GateSpec
+from langgraph_gates.gates.spec import declared_gate
 from langgraph_gates.state import Finding
 
 
@@ -40,32 +38,4 @@ def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]
     }
 
 
-SPEC = GateSpec(
-    id="feature_engineering",
-    number=3,
-    title="Feature Engineering",
-    table_name="Feature Engineering",
-    emoji="🧱",
-    focus="Feature sets, transformations, leakage",
-    outputs=(
-        "Key feature groups and lineage",
-        "Transformations and preprocessing",
-        "Potential data leakage risks",
-        "Missingness handling strategies",
-        "Feature importance expectations",
-    ),
-    default_owner="ML engineer (features)",
-    checks=(
-        leakage.SENSITIVE_FEATURE,
-        proxy.PROXY,
-        documentation.TRANSFORMS,
-        leakage.TARGET_LEAKAGE,
-        leakage.TEMPORAL_LEAKAGE,
-        leakage.SPLIT_OVERLAP,
-        leakage.MISSINGNESS_STRATEGY,
-        metrics_file.IMPORTANCE,
-        UNKNOWN_FIELDS["feature_engineering"],
-    ),
-    write_sections=write_sections,
-    extra_reads=("features", "data"),
-)
+SPEC = declared_gate("feature_engineering", write_sections)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import metrics_file, predictions
 from langgraph_gates.checks.base import CheckContext
-from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
-from langgraph_gates.gates.spec import GateSpec
+from langgraph_gates.gates.spec import declared_gate
 from langgraph_gates.state import Finding, Outcome
 
 
@@ -72,32 +70,4 @@ def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]
     }
 
 
-SPEC = GateSpec(
-    id="model_performance",
-    number=4,
-    title="Model Performance",
-    table_name="Model Performance",
-    emoji="📈",
-    focus="Metrics vs. KPIs, generalization",
-    outputs=(
-        "Candidate algorithms and architectures",
-        "Evaluation metrics aligned to KPIs",
-        "Validation strategy (cross-validation, holdout)",
-        "Generalization and overfitting risks",
-        "Error analysis priorities",
-        "Improvement levers",
-    ),
-    default_owner="ML engineer / data scientist",
-    checks=(
-        metrics_file.SUCCESS_CRITERIA_MET,
-        metrics_file.OVERFIT,
-        metrics_file.VALIDATION_STRATEGY,
-        metrics_file.CV_STABILITY,
-        metrics_file.BASELINE,
-        predictions.CALIBRATION,
-        predictions.SLICE_GAP,
-        UNKNOWN_FIELDS["model_performance"],
-    ),
-    write_sections=write_sections,
-    extra_reads=("model", "problem", "performance"),
-)
+SPEC = declared_gate("model_performance", write_sections)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import framing
 from langgraph_gates.checks.base import CheckContext
-from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
-from langgraph_gates.gates.spec import GateSpec
+from langgraph_gates.gates.spec import declared_gate
 from langgraph_gates.state import Finding
 
 
@@ -52,29 +50,4 @@ def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]
     }
 
 
-SPEC = GateSpec(
-    id="problem_framing",
-    number=1,
-    title="Problem Framing / KPIs",
-    table_name="Problem Framing",
-    emoji="🎯",
-    focus="Business objective clarity, success criteria",
-    outputs=(
-        "Business objectives and strategic alignment",
-        "KPIs and target metrics",
-        "Success criteria and acceptance thresholds",
-        "Scope boundaries (in-scope, out-of-scope)",
-        "Assumptions and open clarifications",
-    ),
-    default_owner="Product owner",
-    checks=(
-        framing.OBJECTIVE,
-        framing.KPIS,
-        framing.SUCCESS_CRITERIA,
-        framing.SCOPE,
-        framing.ASSUMPTIONS,
-        UNKNOWN_FIELDS["problem_framing"],
-    ),
-    write_sections=write_sections,
-    extra_reads=("description",),
-)
+SPEC = declared_gate("problem_framing", write_sections)

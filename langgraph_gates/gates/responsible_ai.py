@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import documentation, fairness
 from langgraph_gates.checks.base import CheckContext
-from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
-from langgraph_gates.gates.spec import GateSpec
+from langgraph_gates.gates.spec import declared_gate
 from langgraph_gates.state import Finding, Outcome
 
 _ACT_ON = (Outcome.FAIL, Outcome.WARN)
@@ -66,31 +64,4 @@ def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]
     }
 
 
-SPEC = GateSpec(
-    id="responsible_ai",
-    number=5,
-    title="Responsible AI / Fairness",
-    table_name="Responsible AI",
-    emoji="⚖️",
-    focus="Bias risks, harm scenarios",
-    outputs=(
-        "Sensitive attributes (if any)",
-        "Potential harm scenarios",
-        "Fairness metrics needed",
-        "Bias detection plan",
-        "Mitigation strategies",
-        "Governance and review requirements",
-    ),
-    default_owner="Responsible AI lead",
-    checks=(
-        documentation.SENSITIVE_DECLARED,
-        fairness.DISPARATE_IMPACT,
-        fairness.EQUALIZED_ODDS,
-        fairness.GROUP_COVERAGE,
-        documentation.HARMS,
-        documentation.GOVERNANCE,
-        UNKNOWN_FIELDS["responsible_ai"],
-    ),
-    write_sections=write_sections,
-    extra_reads=("responsible_ai", "data", "performance"),
-)
+SPEC = declared_gate("responsible_ai", write_sections)

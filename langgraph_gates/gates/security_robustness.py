@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import artifacts, dependencies, documentation, secrets
 from langgraph_gates.checks.base import CheckContext
-from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
-from langgraph_gates.gates.spec import GateSpec
+from langgraph_gates.gates.spec import declared_gate
 from langgraph_gates.state import Finding, Outcome
 
 
@@ -61,31 +59,4 @@ def write_sections(ctx: CheckContext, findings: list[Finding]) -> dict[str, str]
     }
 
 
-SPEC = GateSpec(
-    id="security_robustness",
-    number=6,
-    title="Security & Robustness",
-    table_name="Security",
-    emoji="🛡️",
-    focus="Threat model, adversarial risks",
-    outputs=(
-        "Threat model (evasion, poisoning)",
-        "Supply chain risks (model artifacts, dependencies)",
-        "Model and artifact integrity controls",
-        "Credential and secret safeguards",
-        "Runtime abuse scenarios",
-        "Hardening actions",
-    ),
-    default_owner="Security engineering",
-    checks=(
-        artifacts.ARTIFACT_UNSAFE,
-        artifacts.ARTIFACT_INTEGRITY,
-        secrets.SECRETS,
-        dependencies.DEPENDENCIES,
-        documentation.THREAT_MODEL,
-        documentation.INPUT_VALIDATION,
-        UNKNOWN_FIELDS["security_robustness"],
-    ),
-    write_sections=write_sections,
-    extra_reads=("security",),
-)
+SPEC = declared_gate("security_robustness", write_sections)

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from langgraph_gates.checks.base import CheckContext, CheckSpec
+from langgraph_gates.checks.catalog import gate_checks, gate_entries
 from langgraph_gates.state import Finding, GateId
 
-__all__ = ["GateSpec", "SectionWriter"]
+__all__ = ["GateSpec", "SectionWriter", "declared_gate"]
 
 SectionWriter = Callable[[CheckContext, list[Finding]], dict[str, str]]
 
@@ -55,3 +56,21 @@ class GateSpec:
     def check_ids(self) -> tuple[str, ...]:
         """The ids of the gate's checks, in order."""
         return tuple(c.id for c in self.checks)
+
+
+def declared_gate(gate_id: GateId, write_sections: SectionWriter) -> GateSpec:
+    """The gate as ``catalog.yaml`` declares it, with the module's own section writer."""
+    entry = next(g for g in gate_entries() if g.gate == gate_id)
+    return GateSpec(
+        id=entry.gate,
+        number=entry.number,
+        title=entry.title,
+        table_name=entry.table_name,
+        emoji=entry.emoji,
+        focus=entry.focus,
+        outputs=entry.outputs,
+        default_owner=entry.default_owner,
+        checks=gate_checks(gate_id),
+        write_sections=write_sections,
+        extra_reads=entry.extra_reads,
+    )

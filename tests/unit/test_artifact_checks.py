@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from langgraph_gates import review
-from langgraph_gates.checks import artifacts
+from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.state import Outcome, Severity
 
 from ..conftest import MakeCtx, run_one
@@ -35,18 +35,18 @@ def _sha(data: bytes) -> str:
 
 
 def test_no_artifact_is_missing(make_ctx: MakeCtx) -> None:
-    assert run_one(artifacts.ARTIFACT_UNSAFE, make_ctx()).outcome is Outcome.MISSING
-    assert run_one(artifacts.ARTIFACT_INTEGRITY, make_ctx()).outcome is Outcome.MISSING
+    assert run_one(check_spec("SEC.ARTIFACT_UNSAFE"), make_ctx()).outcome is Outcome.MISSING
+    assert run_one(check_spec("SEC.ARTIFACT_INTEGRITY"), make_ctx()).outcome is Outcome.MISSING
 
 
 def test_artifact_not_found_is_an_error(make_ctx: MakeCtx) -> None:
     ctx = make_ctx({"security": {"artifact": "model/nope.pkl"}})
-    assert run_one(artifacts.ARTIFACT_UNSAFE, ctx).outcome is Outcome.ERROR
-    assert run_one(artifacts.ARTIFACT_INTEGRITY, ctx).outcome is Outcome.ERROR
+    assert run_one(check_spec("SEC.ARTIFACT_UNSAFE"), ctx).outcome is Outcome.ERROR
+    assert run_one(check_spec("SEC.ARTIFACT_INTEGRITY"), ctx).outcome is Outcome.ERROR
 
 
 def test_artifact_outside_the_dossier_folder_is_an_error(make_ctx: MakeCtx) -> None:
-    f = run_one(artifacts.ARTIFACT_UNSAFE, make_ctx({"security": {"artifact": "../x.pkl"}}))
+    f = run_one(check_spec("SEC.ARTIFACT_UNSAFE"), make_ctx({"security": {"artifact": "../x.pkl"}}))
     assert f.outcome is Outcome.ERROR and "leaves" in f.message
 
 
@@ -56,7 +56,7 @@ def test_malicious_artifact_fails(
 ) -> None:
     build, expected = ma.MALICIOUS[name]
     (tmp_path / "model.pkl").write_bytes(build(marker))
-    f = run_one(artifacts.ARTIFACT_UNSAFE, make_ctx({"security": {"artifact": "model.pkl"}}))
+    f = run_one(check_spec("SEC.ARTIFACT_UNSAFE"), make_ctx({"security": {"artifact": "model.pkl"}}))
     assert f.outcome is Outcome.FAIL and f.severity is Severity.HIGH
     assert expected in f.message and expected in f.measured["imports_blocked"]
     assert "known dangerous" in f.message
@@ -64,7 +64,7 @@ def test_malicious_artifact_fails(
 
 def test_pickle_with_allowed_imports_warns(make_ctx: MakeCtx, tmp_path: Path) -> None:
     joblib.dump({"w": np.arange(4.0)}, tmp_path / "model.joblib", compress=3)
-    f = run_one(artifacts.ARTIFACT_UNSAFE, make_ctx({"security": {"artifact": "model.joblib"}}))
+    f = run_one(check_spec("SEC.ARTIFACT_UNSAFE"), make_ctx({"security": {"artifact": "model.joblib"}}))
     assert f.outcome is Outcome.WARN and f.severity is Severity.MEDIUM
     assert "pickle-based" in f.message and "safetensors" in f.message
     assert f.measured["format"] == "joblib (zlib)" and f.measured["imports_blocked"] == []
@@ -74,30 +74,30 @@ def test_policy_allowed_globals(make_ctx: MakeCtx, tmp_path: Path) -> None:
     data = ma.Asm(4).raw(pickle.GLOBAL + b"acme.models\nChurnNet\n").op(pickle.EMPTY_TUPLE)
     (tmp_path / "model.pkl").write_bytes(data.op(pickle.REDUCE, pickle.STOP).bytes())
     dossier = {"security": {"artifact": "model.pkl"}}
-    f = run_one(artifacts.ARTIFACT_UNSAFE, make_ctx(dossier))
+    f = run_one(check_spec("SEC.ARTIFACT_UNSAFE"), make_ctx(dossier))
     assert f.outcome is Outcome.FAIL and "acme.models.ChurnNet" in f.message
     assert "known dangerous" not in f.message
     policy = {"security": {"allowed_globals": ["acme.models.ChurnNet"]}}
     assert (
-        run_one(artifacts.ARTIFACT_UNSAFE, make_ctx(dossier, policy=policy)).outcome is Outcome.WARN
+        run_one(check_spec("SEC.ARTIFACT_UNSAFE"), make_ctx(dossier, policy=policy)).outcome is Outcome.WARN
     )
 
 
 def test_unparseable_artifact_fails(make_ctx: MakeCtx, tmp_path: Path) -> None:
     data = pickle.dumps({"w": list(range(100))}, protocol=4)
     (tmp_path / "model.pkl").write_bytes(data[: len(data) // 2])
-    f = run_one(artifacts.ARTIFACT_UNSAFE, make_ctx({"security": {"artifact": "model.pkl"}}))
+    f = run_one(check_spec("SEC.ARTIFACT_UNSAFE"), make_ctx({"security": {"artifact": "model.pkl"}}))
     assert f.outcome is Outcome.FAIL and "cannot be verified" in f.message
 
 
 def test_non_executable_and_unknown_formats(make_ctx: MakeCtx, tmp_path: Path) -> None:
     ma.write_safetensors(tmp_path / "model.safetensors")
     f = run_one(
-        artifacts.ARTIFACT_UNSAFE, make_ctx({"security": {"artifact": "model.safetensors"}})
+        check_spec("SEC.ARTIFACT_UNSAFE"), make_ctx({"security": {"artifact": "model.safetensors"}})
     )
     assert f.outcome is Outcome.PASS and "non-executable" in f.message
     (tmp_path / "model.weights").write_bytes(bytes(range(7, 250)))
-    f = run_one(artifacts.ARTIFACT_UNSAFE, make_ctx({"security": {"artifact": "model.weights"}}))
+    f = run_one(check_spec("SEC.ARTIFACT_UNSAFE"), make_ctx({"security": {"artifact": "model.weights"}}))
     assert f.outcome is Outcome.WARN and "not recognised" in f.message
 
 
@@ -108,10 +108,10 @@ def test_artifact_above_the_size_cap_is_an_error(make_ctx: MakeCtx, tmp_path: Pa
     below = {"security": {"max_artifact_mb": size_mb * 0.99}}
     above = {"security": {"max_artifact_mb": size_mb * 1.01}}
     assert (
-        run_one(artifacts.ARTIFACT_UNSAFE, make_ctx(dossier, policy=below)).outcome is Outcome.ERROR
+        run_one(check_spec("SEC.ARTIFACT_UNSAFE"), make_ctx(dossier, policy=below)).outcome is Outcome.ERROR
     )
     assert (
-        run_one(artifacts.ARTIFACT_UNSAFE, make_ctx(dossier, policy=above)).outcome is Outcome.WARN
+        run_one(check_spec("SEC.ARTIFACT_UNSAFE"), make_ctx(dossier, policy=above)).outcome is Outcome.WARN
     )
 
 
@@ -125,7 +125,7 @@ def test_integrity(make_ctx: MakeCtx, tmp_path: Path) -> None:
 
     def outcome(declared: str | None) -> tuple[Outcome, dict]:
         f = run_one(
-            artifacts.ARTIFACT_INTEGRITY,
+            check_spec("SEC.ARTIFACT_INTEGRITY"),
             make_ctx({"security": {"artifact": "model.pkl", "artifact_sha256": declared}}),
         )
         return f.outcome, {**f.measured, "message": f.message}
@@ -150,9 +150,9 @@ def test_integrity_of_a_folder(make_ctx: MakeCtx, tmp_path: Path) -> None:
     manifest = "".join(f"{_sha(files[rel])}  {rel}\n" for rel in sorted(files))
     expected = _sha(manifest.encode())
     ctx = make_ctx({"security": {"artifact": "model", "artifact_sha256": expected}})
-    assert run_one(artifacts.ARTIFACT_INTEGRITY, ctx).outcome is Outcome.PASS
+    assert run_one(check_spec("SEC.ARTIFACT_INTEGRITY"), ctx).outcome is Outcome.PASS
     (folder / "sub/weights.bin").write_bytes(b"\x00\x01\x03")
-    assert run_one(artifacts.ARTIFACT_INTEGRITY, ctx).outcome is Outcome.FAIL
+    assert run_one(check_spec("SEC.ARTIFACT_INTEGRITY"), ctx).outcome is Outcome.FAIL
 
 
 # -- through a whole review -----------------------------------------------------------------

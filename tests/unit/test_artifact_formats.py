@@ -19,7 +19,7 @@ import numpy as np
 import py7zr
 import pytest
 
-from langgraph_gates.checks import artifacts
+from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.evidence import artifact_scan, hdf5_reader
 from langgraph_gates.evidence.artifact_scan import scan_artifact
 from langgraph_gates.evidence.pickle_allowlist import judge_global
@@ -160,7 +160,7 @@ def test_7z_without_py7zr_fails_closed(
     scan = scan_artifact(tmp_path / "model.7z")
     assert scan.verdict == "unparseable" and "py7zr" in scan.problems[0]
     ctx = make_ctx({"security": {"artifact": "model.7z"}})
-    f = run_one(artifacts.ARTIFACT_UNSAFE, ctx)
+    f = run_one(check_spec("SEC.ARTIFACT_UNSAFE"), ctx)
     assert f.outcome is Outcome.FAIL and "py7zr" in f.message
 
 
@@ -231,7 +231,7 @@ def test_a_renamed_zip_with_only_a_keras_config_is_judged(tmp_path: Path) -> Non
 
 def test_lambda_layer_fails_the_check_naming_the_layer(make_ctx: MakeCtx, tmp_path: Path) -> None:
     (tmp_path / "model.keras").write_bytes(_keras(LAMBDA_CONFIG))
-    f = run_one(artifacts.ARTIFACT_UNSAFE, make_ctx({"security": {"artifact": "model.keras"}}))
+    f = run_one(check_spec("SEC.ARTIFACT_UNSAFE"), make_ctx({"security": {"artifact": "model.keras"}}))
     assert f.outcome is Outcome.FAIL
     assert "code-carrying layers: Keras Lambda layer 'evil'" in f.message
 
@@ -432,4 +432,4 @@ def test_a_scanner_bug_fails_closed(
     monkeypatch.setattr(artifact_scan, "_file_parts", boom)
     assert scan_artifact(tmp_path / "model.pkl").verdict == "unparseable"
     ctx = make_ctx({"security": {"artifact": "model.pkl"}})
-    assert run_one(artifacts.ARTIFACT_UNSAFE, ctx).outcome is Outcome.FAIL
+    assert run_one(check_spec("SEC.ARTIFACT_UNSAFE"), ctx).outcome is Outcome.FAIL

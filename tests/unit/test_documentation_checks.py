@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from langgraph_gates.checks import dependencies, documentation
+from langgraph_gates.checks import dependencies
 from langgraph_gates.checks.base import CheckSpec
+from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.state import Outcome
 
 from ..conftest import MakeCtx, run_one
@@ -19,10 +20,10 @@ DESCRIBED = "A monthly audit of 200 labels against CRM notes."
 @pytest.mark.parametrize(
     ("spec", "section", "field"),
     [
-        (documentation.LABEL_QC, "data", "labeling_qc"),
-        (documentation.TRANSFORMS, "features", "transformations"),
-        (documentation.THREAT_MODEL, "security", "threat_model"),
-        (documentation.INPUT_VALIDATION, "security", "input_validation"),
+        (check_spec("DR.LABEL_QC"), "data", "labeling_qc"),
+        (check_spec("FE.TRANSFORMS"), "features", "transformations"),
+        (check_spec("SEC.THREAT_MODEL"), "security", "threat_model"),
+        (check_spec("SEC.INPUT_VALIDATION"), "security", "input_validation"),
     ],
 )
 def test_documented_practices(make_ctx: MakeCtx, spec: CheckSpec, section: str, field: str) -> None:
@@ -33,36 +34,36 @@ def test_documented_practices(make_ctx: MakeCtx, spec: CheckSpec, section: str, 
 
 
 def test_sources(make_ctx: MakeCtx) -> None:
-    assert run_one(documentation.SOURCES, make_ctx()).outcome is Outcome.WARN
+    assert run_one(check_spec("DR.SOURCES"), make_ctx()).outcome is Outcome.WARN
     unowned = make_ctx({"data": {"sources": [{"name": "a", "owner": "x"}, {"name": "b"}]}})
-    f = run_one(documentation.SOURCES, unowned)
+    f = run_one(check_spec("DR.SOURCES"), unowned)
     assert f.outcome is Outcome.WARN and f.measured["without_owner"] == ["b"]
     future = make_ctx({"data": {"sources": [{"name": "a", "owner": "x", "refreshed": "2030-01-01"}]}})
-    assert "future" in run_one(documentation.SOURCES, future).message
+    assert "future" in run_one(check_spec("DR.SOURCES"), future).message
     ok = make_ctx({"data": {"sources": [{"name": "a", "owner": "x", "refreshed": "2026-11-01"}]}})
-    assert run_one(documentation.SOURCES, ok).outcome is Outcome.PASS
+    assert run_one(check_spec("DR.SOURCES"), ok).outcome is Outcome.PASS
 
 
 def test_sensitive_declared(make_ctx: MakeCtx) -> None:
-    assert run_one(documentation.SENSITIVE_DECLARED, make_ctx()).outcome is Outcome.WARN
+    assert run_one(check_spec("RAI.SENSITIVE_DECLARED"), make_ctx()).outcome is Outcome.WARN
     empty = make_ctx({"data": {"sensitive_attributes": []}})
-    assert run_one(documentation.SENSITIVE_DECLARED, empty).outcome is Outcome.WARN
+    assert run_one(check_spec("RAI.SENSITIVE_DECLARED"), empty).outcome is Outcome.WARN
     justified = make_ctx(
         {"data": {"sensitive_attributes": [], "sensitive_justification": "Machine telemetry only, no people involved."}}
     )
-    assert run_one(documentation.SENSITIVE_DECLARED, justified).outcome is Outcome.PASS
+    assert run_one(check_spec("RAI.SENSITIVE_DECLARED"), justified).outcome is Outcome.PASS
     declared = make_ctx({"data": {"sensitive_attributes": ["region"]}})
-    assert run_one(documentation.SENSITIVE_DECLARED, declared).outcome is Outcome.PASS
+    assert run_one(check_spec("RAI.SENSITIVE_DECLARED"), declared).outcome is Outcome.PASS
 
 
 def test_harms_and_governance(make_ctx: MakeCtx) -> None:
-    assert run_one(documentation.HARMS, make_ctx()).outcome is Outcome.WARN
-    assert run_one(documentation.HARMS, make_ctx({"responsible_ai": {"harms": ["Unfair discounts to some"]}})).outcome is Outcome.PASS
-    assert run_one(documentation.GOVERNANCE, make_ctx()).outcome is Outcome.WARN
+    assert run_one(check_spec("RAI.HARMS"), make_ctx()).outcome is Outcome.WARN
+    assert run_one(check_spec("RAI.HARMS"), make_ctx({"responsible_ai": {"harms": ["Unfair discounts to some"]}})).outcome is Outcome.PASS
+    assert run_one(check_spec("RAI.GOVERNANCE"), make_ctx()).outcome is Outcome.WARN
     half = make_ctx({"responsible_ai": {"governance": {"review_board": "mrc"}}})
-    assert "approver" in run_one(documentation.GOVERNANCE, half).message
+    assert "approver" in run_one(check_spec("RAI.GOVERNANCE"), half).message
     full = make_ctx({"responsible_ai": {"governance": {"review_board": "mrc", "approver": "cdo"}}})
-    assert run_one(documentation.GOVERNANCE, full).outcome is Outcome.PASS
+    assert run_one(check_spec("RAI.GOVERNANCE"), full).outcome is Outcome.PASS
 
 
 def test_unpinned_requirements_parser() -> None:
@@ -85,13 +86,13 @@ def test_unpinned_requirements_parser() -> None:
 
 
 def test_dependencies_check(make_ctx: MakeCtx, tmp_path: Path) -> None:
-    assert run_one(dependencies.DEPENDENCIES, make_ctx()).outcome is Outcome.MISSING
+    assert run_one(check_spec("SEC.DEPENDENCIES"), make_ctx()).outcome is Outcome.MISSING
     ctx = make_ctx({"security": {"requirements": "req.txt"}})
-    assert run_one(dependencies.DEPENDENCIES, ctx).outcome is Outcome.ERROR  # file absent
+    assert run_one(check_spec("SEC.DEPENDENCIES"), ctx).outcome is Outcome.ERROR  # file absent
     (tmp_path / "req.txt").write_text("numpy==2.4.6\npandas\n")
-    f = run_one(dependencies.DEPENDENCIES, ctx)
+    f = run_one(check_spec("SEC.DEPENDENCIES"), ctx)
     assert f.outcome is Outcome.WARN and f.measured["unpinned"] == ["pandas"]
     (tmp_path / "req.txt").write_text("numpy==2.4.6\npandas==3.1.1\n")
-    assert run_one(dependencies.DEPENDENCIES, ctx).outcome is Outcome.PASS
+    assert run_one(check_spec("SEC.DEPENDENCIES"), ctx).outcome is Outcome.PASS
     (tmp_path / "req.txt").write_bytes(b"\xff\xfe\x00bad")
-    assert run_one(dependencies.DEPENDENCIES, ctx).outcome is Outcome.ERROR
+    assert run_one(check_spec("SEC.DEPENDENCIES"), ctx).outcome is Outcome.ERROR

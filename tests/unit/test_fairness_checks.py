@@ -27,8 +27,8 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from langgraph_gates.checks import fairness
 from langgraph_gates.checks.base import run_check
+from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.state import Finding, Outcome
 
 from ..conftest import MakeCtx, run_one
@@ -92,7 +92,7 @@ def test_disparate_impact_threshold(
     half = selected_a // 2
     rows = group_rows({"a": (100, half, 100, selected_a - half), "b": (100, 50, 100, 50)})
     write_csv(tmp_path / "predictions.csv", rows)
-    f = run_one(fairness.DISPARATE_IMPACT, make_ctx(dossier(["g"]), policy=NO_BOOT))
+    f = run_one(check_spec("RAI.DISPARATE_IMPACT"), make_ctx(dossier(["g"]), policy=NO_BOOT))
     ratio = (selected_a / 200) / (100 / 200)
     assert f.measured["selection_rate_ratio"] == pytest.approx(ratio, abs=1e-12)
     assert f.outcome is expected
@@ -118,7 +118,7 @@ def test_equalized_odds_threshold(
     # 100 positives and 100 negatives per group, the same FPR (0.1): only the TPR gap differs.
     rows = group_rows({"a": (100, tp_a, 100, 10), "b": (100, tp_b, 100, 10)})
     write_csv(tmp_path / "predictions.csv", rows)
-    f = run_one(fairness.EQUALIZED_ODDS, make_ctx(dossier(["g"]), policy=NO_BOOT))
+    f = run_one(check_spec("RAI.EQUALIZED_ODDS"), make_ctx(dossier(["g"]), policy=NO_BOOT))
     gap = tp_b / 100 - tp_a / 100
     assert f.measured["equalized_odds_difference"] == pytest.approx(gap, abs=1e-12)
     assert f.measured["tpr_difference"] == pytest.approx(gap) and f.measured["fpr_difference"] == 0
@@ -144,7 +144,7 @@ def test_group_coverage_threshold(
         "g": ["a"] * n_a + ["b"] * n_b,
     }
     write_csv(tmp_path / "predictions.csv", rows)
-    f = run_one(fairness.GROUP_COVERAGE, make_ctx(dossier(["g"])))
+    f = run_one(check_spec("RAI.GROUP_COVERAGE"), make_ctx(dossier(["g"])))
     assert f.outcome is expected and f.measured["small_groups"] == small
     assert f.measured["groups"] == [
         {"group": "a", "n": n_a, "share": round(n_a / (n_a + n_b), 6)},
@@ -162,12 +162,12 @@ def test_small_groups_passing_point_estimate_is_inconclusive(
     small = group_rows({"a": (20, 9, 20, 10), "b": (20, 10, 20, 10)})
     write_csv(tmp_path / "predictions.csv", small)
     ctx = make_ctx(dossier(["g"]))
-    di = run_one(fairness.DISPARATE_IMPACT, ctx)
+    di = run_one(check_spec("RAI.DISPARATE_IMPACT"), ctx)
     assert di.measured["selection_rate_ratio"] == pytest.approx(19 / 20)
     ci = di.measured["ci"]
     assert isinstance(ci, dict) and ci["low"] < 0.9 < ci["high"]  # type: ignore[operator]
     assert di.outcome is Outcome.WARN and "inconclusive" in di.message
-    eo = run_one(fairness.EQUALIZED_ODDS, ctx)
+    eo = run_one(check_spec("RAI.EQUALIZED_ODDS"), ctx)
     assert eo.measured["equalized_odds_difference"] == pytest.approx(0.05)
     assert eo.outcome is Outcome.WARN and "inconclusive" in eo.message
 
@@ -175,9 +175,9 @@ def test_small_groups_passing_point_estimate_is_inconclusive(
     large = group_rows({"a": (1000, 450, 1000, 500), "b": (1000, 500, 1000, 500)})
     write_csv(tmp_path / "predictions.csv", large)
     ctx = make_ctx(dossier(["g"]))
-    di = run_one(fairness.DISPARATE_IMPACT, ctx)
+    di = run_one(check_spec("RAI.DISPARATE_IMPACT"), ctx)
     assert di.outcome is Outcome.PASS and di.measured["ci"] is None
-    assert run_one(fairness.EQUALIZED_ODDS, ctx).outcome is Outcome.PASS
+    assert run_one(check_spec("RAI.EQUALIZED_ODDS"), ctx).outcome is Outcome.PASS
 
 
 def test_interval_inside_the_band_passes_and_fail_stays_fail(
@@ -186,12 +186,12 @@ def test_interval_inside_the_band_passes_and_fail_stays_fail(
     rows = group_rows({"a": (1000, 480, 1000, 500), "b": (1000, 500, 1000, 500)})  # ratio 0.98
     write_csv(tmp_path / "predictions.csv", rows)
     ctx = make_ctx(dossier(["g"]), policy={"fairness": {"bootstrap_below_rows": 10_000}})
-    di = run_one(fairness.DISPARATE_IMPACT, ctx)
+    di = run_one(check_spec("RAI.DISPARATE_IMPACT"), ctx)
     assert di.measured["ci"]["low"] > 0.9  # type: ignore[index,operator]
     assert di.outcome is Outcome.PASS
     rows = group_rows({"a": (20, 5, 20, 5), "b": (20, 10, 20, 10)})  # ratio 0.5 on 40-row groups
     write_csv(tmp_path / "predictions.csv", rows)
-    assert run_one(fairness.DISPARATE_IMPACT, make_ctx(dossier(["g"]))).outcome is Outcome.FAIL
+    assert run_one(check_spec("RAI.DISPARATE_IMPACT"), make_ctx(dossier(["g"]))).outcome is Outcome.FAIL
 
 
 # --------------------------------------------------------------------------- real data
@@ -219,8 +219,8 @@ def test_group_rates_match_fairlearn_and_numpy_on_diabetes(
         {"y_true": y, "y_pred": p, "y_score": diabetes["y_score"], "sex": sex},
     )
     ctx = make_ctx(dossier(["sex"]))
-    di = run_one(fairness.DISPARATE_IMPACT, ctx)
-    eo = run_one(fairness.EQUALIZED_ODDS, ctx)
+    di = run_one(check_spec("RAI.DISPARATE_IMPACT"), ctx)
+    eo = run_one(check_spec("RAI.EQUALIZED_ODDS"), ctx)
 
     frame = MetricFrame(
         metrics={"sr": selection_rate, "tpr": true_positive_rate, "fpr": false_positive_rate},
@@ -258,7 +258,7 @@ def test_bootstrap_interval_matches_a_row_resampling_bootstrap(
     y, p, sex = diabetes["y_true"], diabetes["y_pred"], diabetes["sex"]
     write_csv(tmp_path / "predictions.csv", {"y_true": y, "y_pred": p, "sex": sex})
     policy = {"fairness": {"bootstrap_samples": 2000}}
-    di = run_one(fairness.DISPARATE_IMPACT, make_ctx(dossier(["sex"]), policy=policy))
+    di = run_one(check_spec("RAI.DISPARATE_IMPACT"), make_ctx(dossier(["sex"]), policy=policy))
     # Independent: resample each group's rows with replacement, 2,000 times.
     rng = np.random.default_rng(7)
     idx = {g: np.flatnonzero(sex == g) for g in ("sex_1", "sex_2")}
@@ -278,7 +278,7 @@ def test_selection_from_score_when_no_y_pred(
 ) -> None:
     y, s, sex = diabetes["y_true"], diabetes["y_score"], diabetes["sex"]
     write_csv(tmp_path / "predictions.csv", {"y_true": y, "y_score": s, "sex": sex})
-    di = run_one(fairness.DISPARATE_IMPACT, make_ctx(dossier(["sex"])))
+    di = run_one(check_spec("RAI.DISPARATE_IMPACT"), make_ctx(dossier(["sex"])))
     assert di.measured["selection_from_score"] is True and "y_score >= 0.5" in di.message
     assert di.measured["selection_rate_ratio"] == pytest.approx(
         demographic_parity_ratio(y, (s >= 0.5).astype(int), sensitive_features=sex), abs=1e-6
@@ -295,7 +295,7 @@ def test_multiclass_is_judged_one_vs_rest_on_wine(make_ctx: MakeCtx, tmp_path: P
     alcohol = x[:, 0]  # numeric with many values: cut into quartiles
     write_csv(tmp_path / "predictions.csv", {"y_true": y, "y_pred": pred, "alcohol": alcohol})
     ctx = make_ctx(dossier(["alcohol"], task="multiclass_classification"))
-    di = run_one(fairness.DISPARATE_IMPACT, ctx)
+    di = run_one(check_spec("RAI.DISPARATE_IMPACT"), ctx)
     assert di.measured["binned"] is True and len(di.measured["groups"]) == 4  # type: ignore[arg-type]
     edges = np.quantile(alcohol, [0, 0.25, 0.5, 0.75, 1])
     quartile = np.clip(np.searchsorted(edges, alcohol, side="right") - 1, 0, 3)
@@ -322,7 +322,7 @@ def test_regression_fairness_says_what_applies(make_ctx: MakeCtx, tmp_path: Path
         {"y_true": data.target, "y_pred": np.round(pred, 6), "sex": sex},
     )
     ctx = make_ctx(dossier(["sex"], task="regression"))
-    for spec in (fairness.DISPARATE_IMPACT, fairness.EQUALIZED_ODDS):
+    for spec in (check_spec("RAI.DISPARATE_IMPACT"), check_spec("RAI.EQUALIZED_ODDS")):
         f = run_one(spec, ctx)
         assert f.outcome is Outcome.MISSING and "regression" in f.message
     groups = {g["group"]: g for g in f.measured["groups"]}  # type: ignore[index,union-attr]
@@ -330,14 +330,14 @@ def test_regression_fairness_says_what_applies(make_ctx: MakeCtx, tmp_path: Path
     assert groups["sex_1"]["mae"] == pytest.approx(
         np.abs(data.target[m] - np.round(pred, 6)[m]).mean(), abs=1e-5
     )
-    assert run_one(fairness.GROUP_COVERAGE, ctx).outcome is Outcome.PASS
+    assert run_one(check_spec("RAI.GROUP_COVERAGE"), ctx).outcome is Outcome.PASS
 
 
 # --------------------------------------------------------------------------- edge cases
 
 
 def test_not_declared_justified_and_no_predictions(make_ctx: MakeCtx) -> None:
-    for spec in (fairness.DISPARATE_IMPACT, fairness.EQUALIZED_ODDS, fairness.GROUP_COVERAGE):
+    for spec in (check_spec("RAI.DISPARATE_IMPACT"), check_spec("RAI.EQUALIZED_ODDS"), check_spec("RAI.GROUP_COVERAGE")):
         assert run_one(spec, make_ctx({})).outcome is Outcome.MISSING
         justified = make_ctx(
             {"data": {"sensitive_attributes": [], "sensitive_justification": "B2B accounts only"}}
@@ -354,7 +354,7 @@ def test_absent_attribute_is_an_error_beside_a_judged_one(
     rows = group_rows({"a": (100, 50, 100, 50), "b": (100, 50, 100, 50)})
     write_csv(tmp_path / "predictions.csv", rows)
     findings = run_check(
-        fairness.DISPARATE_IMPACT, make_ctx(dossier(["g", "region"]), policy=NO_BOOT), owner="o"
+        check_spec("RAI.DISPARATE_IMPACT"), make_ctx(dossier(["g", "region"]), policy=NO_BOOT), owner="o"
     )
     assert [(f.outcome, f.measured["attribute"]) for f in findings] == [
         (Outcome.PASS, "g"),
@@ -368,7 +368,7 @@ def test_group_without_positives_is_left_out_of_the_tpr_range(
 ) -> None:
     rows = group_rows({"a": (100, 50, 100, 10), "b": (100, 55, 100, 12), "c": (0, 0, 100, 11)})
     write_csv(tmp_path / "predictions.csv", rows)
-    f = run_one(fairness.EQUALIZED_ODDS, make_ctx(dossier(["g"]), policy=NO_BOOT))
+    f = run_one(check_spec("RAI.EQUALIZED_ODDS"), make_ctx(dossier(["g"]), policy=NO_BOOT))
     # fairlearn counts c's undefined TPR as 0 (a 0.55 gap); here c only enters the FPR range.
     assert f.measured["tpr_difference"] == pytest.approx(0.05) and f.measured[
         "fpr_difference"
@@ -383,7 +383,7 @@ def test_empty_attribute_cells_form_a_missing_group(make_ctx: MakeCtx, tmp_path:
     rows = group_rows({"a": (100, 50, 100, 50), "b": (100, 50, 100, 50)})
     rows["g"] = ["" if i % 10 == 0 else v for i, v in enumerate(rows["g"])]
     write_csv(tmp_path / "predictions.csv", rows)
-    f = run_one(fairness.GROUP_COVERAGE, make_ctx(dossier(["g"])))
+    f = run_one(check_spec("RAI.GROUP_COVERAGE"), make_ctx(dossier(["g"])))
     counts = {g["group"]: g["n"] for g in f.measured["groups"]}  # type: ignore[index,union-attr]
     assert counts == {"(missing)": 40, "a": 180, "b": 180}
 
@@ -393,7 +393,7 @@ def test_each_attribute_gets_its_own_finding(make_ctx: MakeCtx, tmp_path: Path) 
     rows["h"] = ["x", "y"] * 200  # h: balanced
     write_csv(tmp_path / "predictions.csv", rows)
     findings = run_check(
-        fairness.DISPARATE_IMPACT, make_ctx(dossier(["g", "h"]), policy=NO_BOOT), owner="o"
+        check_spec("RAI.DISPARATE_IMPACT"), make_ctx(dossier(["g", "h"]), policy=NO_BOOT), owner="o"
     )
     assert {f.measured["attribute"]: f.outcome for f in findings} == {
         "g": Outcome.FAIL,
@@ -409,7 +409,7 @@ def test_too_many_classes_is_missing_with_a_reason(make_ctx: MakeCtx, tmp_path: 
         {"y_true": labels, "y_pred": labels[1:] + labels[:1], "g": ["a", "b"] * 250},
     )
     ctx = make_ctx(dossier(["g"], task="multiclass_classification"))
-    for spec in (fairness.DISPARATE_IMPACT, fairness.EQUALIZED_ODDS):
+    for spec in (check_spec("RAI.DISPARATE_IMPACT"), check_spec("RAI.EQUALIZED_ODDS")):
         f = run_one(spec, ctx)
         assert f.outcome is Outcome.MISSING and "at most 20 classes" in f.message
-    assert run_one(fairness.GROUP_COVERAGE, ctx).outcome is Outcome.PASS
+    assert run_one(check_spec("RAI.GROUP_COVERAGE"), ctx).outcome is Outcome.PASS

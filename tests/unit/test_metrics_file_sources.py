@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from langgraph_gates.checks import metrics_file
+from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.state import Finding, GateResult, Outcome, Severity
 
 from ..conftest import MakeCtx, run_one
@@ -67,7 +67,7 @@ def test_success_criteria_from_metrics_json(
 ) -> None:
     m = write_metrics(tmp_path, {"validation": {"roc_auc": value}})
     f = run_one(
-        metrics_file.SUCCESS_CRITERIA_MET,
+        check_spec("MP.SUCCESS_CRITERIA_MET"),
         make_ctx(dossier([{"metric": "roc_auc", "threshold": 0.8}], metrics=m)),
     )
     assert f.outcome is expected and f.measured["source"] == "metrics file"
@@ -82,22 +82,22 @@ def test_success_criteria_lower_is_better_and_aliases(make_ctx: MakeCtx, tmp_pat
         {"metric": "roc_auc", "threshold": 0.8},
         {"metric": "logloss", "threshold": 0.3, "direction": "lower"},
     ]
-    f = run_one(metrics_file.SUCCESS_CRITERIA_MET, make_ctx(dossier(crit, metrics=m)))
+    f = run_one(check_spec("MP.SUCCESS_CRITERIA_MET"), make_ctx(dossier(crit, metrics=m)))
     assert f.outcome is Outcome.FAIL and "logloss = 0.31" in f.message
     rows = {r["metric"]: r for r in f.measured["criteria"]}  # type: ignore[index,union-attr]
     assert rows["roc_auc"]["split"] == "test" and rows["roc_auc"]["value"] == 0.85  # test wins
 
 
 def test_success_criteria_missing_cases(make_ctx: MakeCtx, tmp_path: Path) -> None:
-    f = run_one(metrics_file.SUCCESS_CRITERIA_MET, make_ctx(dossier([])))
+    f = run_one(check_spec("MP.SUCCESS_CRITERIA_MET"), make_ctx(dossier([])))
     assert f.outcome is Outcome.MISSING
     f = run_one(
-        metrics_file.SUCCESS_CRITERIA_MET, make_ctx(dossier([{"metric": "f1", "threshold": 0.5}]))
+        check_spec("MP.SUCCESS_CRITERIA_MET"), make_ctx(dossier([{"metric": "f1", "threshold": 0.5}]))
     )
     assert f.outcome is Outcome.MISSING and "No predictions file or metrics file" in f.message
     m = write_metrics(tmp_path, {"train": {"f1": 0.9}})
     f = run_one(
-        metrics_file.SUCCESS_CRITERIA_MET,
+        check_spec("MP.SUCCESS_CRITERIA_MET"),
         make_ctx(dossier([{"metric": "f1", "threshold": 0.5}], metrics=m)),
     )
     assert f.outcome is Outcome.MISSING and f.measured["not_reported"] == [
@@ -123,7 +123,7 @@ def test_cross_gate_note_when_framing_found_none(make_ctx: MakeCtx) -> None:
             findings=[framing],
         )
     }
-    f = run_one(metrics_file.SUCCESS_CRITERIA_MET, make_ctx(dossier([]), prior=prior))
+    f = run_one(check_spec("MP.SUCCESS_CRITERIA_MET"), make_ctx(dossier([]), prior=prior))
     assert f.outcome is Outcome.MISSING and "problem framing found none" in f.message
 
 
@@ -144,7 +144,7 @@ def test_overfit_from_metrics_json(
         tmp_path, {"train": {"roc_auc": 0.625}, "validation": {"roc_auc": validation}}
     )
     f = run_one(
-        metrics_file.OVERFIT,
+        check_spec("MP.OVERFIT"),
         make_ctx(dossier([{"metric": "roc_auc", "threshold": 0.5}], metrics=m)),
     )
     assert f.measured["relative_gap"] == pytest.approx((0.625 - validation) / 0.625, abs=1e-6)
@@ -153,12 +153,12 @@ def test_overfit_from_metrics_json(
 
 def test_overfit_lower_is_better_and_missing(make_ctx: MakeCtx, tmp_path: Path) -> None:
     m = write_metrics(tmp_path, {"train": {"rmse": 2.0}, "validation": {"rmse": 2.5}})
-    f = run_one(metrics_file.OVERFIT, make_ctx(dossier([], metrics=m)))
+    f = run_one(check_spec("MP.OVERFIT"), make_ctx(dossier([], metrics=m)))
     assert f.measured["relative_gap"] == pytest.approx(0.25) and f.outcome is Outcome.FAIL
     m = write_metrics(tmp_path, {"validation": {"rmse": 2.5}})
-    f = run_one(metrics_file.OVERFIT, make_ctx(dossier([], metrics=m)))
+    f = run_one(check_spec("MP.OVERFIT"), make_ctx(dossier([], metrics=m)))
     assert f.outcome is Outcome.MISSING and "train" in f.message
-    assert run_one(metrics_file.OVERFIT, make_ctx(dossier([]))).outcome is Outcome.MISSING
+    assert run_one(check_spec("MP.OVERFIT"), make_ctx(dossier([]))).outcome is Outcome.MISSING
 
 
 # --------------------------------------------------------------------------- predictions first
@@ -179,7 +179,7 @@ def test_predictions_are_preferred_over_the_metrics_json(
     ctx = make_ctx(dossier(crit, metrics=m, predictions="predictions.csv"))
     val = scored["split"] == "validation"
     auc = skm.roc_auc_score(scored["y_true"][val], scored["y_score"][val])
-    f = run_one(metrics_file.SUCCESS_CRITERIA_MET, ctx)
+    f = run_one(check_spec("MP.SUCCESS_CRITERIA_MET"), ctx)
     rows = {r["metric"]: r for r in f.measured["criteria"]}  # type: ignore[index,union-attr]
     assert rows["roc_auc"]["value"] == pytest.approx(auc, abs=1e-6)
     assert rows["roc_auc"]["source"] == "predictions" and rows["roc_auc"]["split"] == "validation"
@@ -193,7 +193,7 @@ def test_overfit_from_predictions(
     make_ctx: MakeCtx, tmp_path: Path, scored: dict[str, np.ndarray]
 ) -> None:
     ctx = make_ctx(dossier([{"metric": "auc", "threshold": 0.5}], predictions="predictions.csv"))
-    f = run_one(metrics_file.OVERFIT, ctx)
+    f = run_one(check_spec("MP.OVERFIT"), ctx)
     auc = {
         s: skm.roc_auc_score(
             scored["y_true"][scored["split"] == s], scored["y_score"][scored["split"] == s]
@@ -217,11 +217,11 @@ def test_predictions_without_split_column(make_ctx: MakeCtx, tmp_path: Path) -> 
     ctx = make_ctx(
         dossier([{"metric": "roc_auc", "threshold": 0.8}], metrics=m, predictions="predictions.csv")
     )
-    f = run_one(metrics_file.SUCCESS_CRITERIA_MET, ctx)
+    f = run_one(check_spec("MP.SUCCESS_CRITERIA_MET"), ctx)
     assert f.measured["criteria"][0]["split"] == "all" and f.measured["source"] == "predictions"  # type: ignore[index]
     assert "on all rows" in f.message
     # No train rows in the predictions: the train/validation gap comes from the JSON.
-    o = run_one(metrics_file.OVERFIT, ctx)
+    o = run_one(check_spec("MP.OVERFIT"), ctx)
     assert o.measured["source"] == "metrics file" and o.measured["relative_gap"] == pytest.approx(
         0.1 / 0.9, abs=1e-6
     )
@@ -237,20 +237,20 @@ def test_broken_predictions_fall_back_to_the_metrics_json_but_never_pass(
     d = dossier([{"metric": "roc_auc", "threshold": 0.8}], metrics=m, predictions="predictions.csv")
     d["performance"]["baseline"] = {"metric": "roc_auc", "value": 0.7}
     ctx = make_ctx(d)
-    for spec in (metrics_file.SUCCESS_CRITERIA_MET, metrics_file.OVERFIT, metrics_file.BASELINE):
+    for spec in (check_spec("MP.SUCCESS_CRITERIA_MET"), check_spec("MP.OVERFIT"), check_spec("MP.BASELINE")):
         f = run_one(spec, ctx)
         assert f.outcome is Outcome.WARN, (spec.id, f.message)
         assert f.measured["source"] == "metrics file"
         assert "Fallback:" in f.message and "y_score: 1 score(s) outside [0, 1]" in f.message
     # Without the metrics JSON there is nothing to fall back to: the reason is the error.
     ctx = make_ctx(dossier([{"metric": "roc_auc", "threshold": 0.8}], predictions="predictions.csv"))
-    for spec in (metrics_file.SUCCESS_CRITERIA_MET, metrics_file.OVERFIT):
+    for spec in (check_spec("MP.SUCCESS_CRITERIA_MET"), check_spec("MP.OVERFIT")):
         f = run_one(spec, ctx)
         assert f.outcome is Outcome.ERROR and "y_score: 1 score(s) outside [0, 1]" in f.message
         assert f.counts_as_fail
     ctx = make_ctx(d)
     # CV stability and importance read the JSON only and are unaffected.
-    assert run_one(metrics_file.IMPORTANCE, ctx).outcome is Outcome.WARN
+    assert run_one(check_spec("FE.IMPORTANCE"), ctx).outcome is Outcome.WARN
 
 
 def test_unsupported_task_reads_the_metrics_json(make_ctx: MakeCtx, tmp_path: Path) -> None:
@@ -258,7 +258,7 @@ def test_unsupported_task_reads_the_metrics_json(make_ctx: MakeCtx, tmp_path: Pa
     m = write_metrics(tmp_path, {"test": {"ndcg@10": 0.61}})
     d = dossier([{"metric": "ndcg@10", "threshold": 0.6}], metrics=m, predictions="predictions.csv")
     d["model"]["task"] = "ranking"
-    f = run_one(metrics_file.SUCCESS_CRITERIA_MET, make_ctx(d))
+    f = run_one(check_spec("MP.SUCCESS_CRITERIA_MET"), make_ctx(d))
     assert f.outcome is Outcome.PASS and f.measured["source"] == "metrics file"
 
 
@@ -271,6 +271,6 @@ def test_baseline_from_predictions(
         d = dossier(
             [], predictions="predictions.csv", baseline={"metric": "roc_auc", "value": base}
         )
-        f = run_one(metrics_file.BASELINE, make_ctx(d))
+        f = run_one(check_spec("MP.BASELINE"), make_ctx(d))
         assert f.outcome is expected and f.measured["source"] == "predictions"
         assert f.measured["model"] == pytest.approx(auc, abs=1e-9)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import yaml
 
-from langgraph_gates.checks import deployment, fairness, metrics_file
+from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.dossier import Dossier, load_dossier, validate_dossier_unknown
 from langgraph_gates.errors import DossierError
@@ -75,15 +75,14 @@ def test_misnamed_evidence_fails_its_check_closed(make_ctx: MakeCtx) -> None:
     valid, unknown = validate_dossier_unknown(data)
     ctx = make_ctx(valid.model_dump(mode="json", exclude_defaults=True))
     ctx.unknown = tuple(unknown)
-    f = run_one(deployment.ROLLBACK, ctx)  # fail already: stays fail
+    f = run_one(check_spec("DEP.ROLLBACK"), ctx)  # fail already: stays fail
     assert f.outcome is Outcome.FAIL
     data = {"security": {"artifcat": "model.pkl"}}
     valid, unknown = validate_dossier_unknown(data)
     ctx = make_ctx({})
     ctx.unknown = tuple(unknown)
-    from langgraph_gates.checks import artifacts
 
-    f = run_one(artifacts.ARTIFACT_UNSAFE, ctx)
+    f = run_one(check_spec("SEC.ARTIFACT_UNSAFE"), ctx)
     assert f.outcome is Outcome.ERROR and f.counts_as_fail
     assert "security.artifcat (did you mean security.artifact?)" in f.message
 
@@ -139,19 +138,19 @@ def test_misspelt_split_cannot_move_overfit_to_a_kinder_split(make_ctx: MakeCtx,
     # Intact: train 0.95 vs validation 0.70 fails; test 0.93 would pass.
     intact = {"train": {"roc_auc": 0.95}, "validation": {"roc_auc": 0.70}, "test": {"roc_auc": 0.93}}
     _metrics(tmp_path, intact)
-    assert run_one(metrics_file.OVERFIT, make_ctx(_dossier(metrics="metrics.json"))).outcome is Outcome.FAIL
+    assert run_one(check_spec("MP.OVERFIT"), make_ctx(_dossier(metrics="metrics.json"))).outcome is Outcome.FAIL
     typo = {"train": {"roc_auc": 0.95}, "validaton": {"roc_auc": 0.70}, "test": {"roc_auc": 0.93}}
     _metrics(tmp_path, typo)
-    f = run_one(metrics_file.OVERFIT, make_ctx(_dossier(metrics="metrics.json")))
+    f = run_one(check_spec("MP.OVERFIT"), make_ctx(_dossier(metrics="metrics.json")))
     assert f.outcome is Outcome.ERROR and f.counts_as_fail
     assert "validaton (did you mean validation?)" in f.message
 
 
 def test_misspelt_metric_cannot_swap_the_judged_metric(make_ctx: MakeCtx, tmp_path: Path) -> None:
     _metrics(tmp_path, {"train": {"roc_acu": 0.99, "accuracy": 0.8}, "validation": {"roc_acu": 0.7, "accuracy": 0.79}})
-    f = run_one(metrics_file.OVERFIT, make_ctx(_dossier(metrics="metrics.json")))
+    f = run_one(check_spec("MP.OVERFIT"), make_ctx(_dossier(metrics="metrics.json")))
     assert f.outcome is Outcome.ERROR and f.counts_as_fail and "accuracy" not in f.measured.get("metric", "")
-    s = run_one(metrics_file.SUCCESS_CRITERIA_MET, make_ctx(_dossier(metrics="metrics.json")))
+    s = run_one(check_spec("MP.SUCCESS_CRITERIA_MET"), make_ctx(_dossier(metrics="metrics.json")))
     assert s.fails_gate
 
 
@@ -159,7 +158,7 @@ def test_predictions_without_y_true_fall_back_to_the_metrics_file(make_ctx: Make
     write_csv(tmp_path / "predictions.csv", {"y_pred": [0, 1, 1, 0], "sex": ["f", "m", "m", "f"]})
     _metrics(tmp_path, {"train": {"roc_auc": 0.97}, "validation": {"roc_auc": 0.78}})
     ctx = make_ctx(_dossier(predictions="predictions.csv", metrics="metrics.json"))
-    f = run_one(metrics_file.OVERFIT, ctx)
+    f = run_one(check_spec("MP.OVERFIT"), ctx)
     assert f.outcome is Outcome.FAIL and f.measured["source"] == "metrics file"
     assert "no y_true column" in f.message
 
@@ -168,7 +167,7 @@ def test_baseline_tolerance_and_advice(make_ctx: MakeCtx, tmp_path: Path) -> Non
     def judge(model: float, base: float) -> Any:
         _metrics(tmp_path, {"validation": {"roc_auc": model}})
         d = _dossier(metrics="metrics.json", baseline={"metric": "roc_auc", "value": base})
-        return run_one(metrics_file.BASELINE, make_ctx(d))
+        return run_one(check_spec("MP.BASELINE"), make_ctx(d))
 
     assert judge(0.7499, 0.75).outcome is Outcome.WARN  # 0.0001 short: within tolerance
     within = judge(0.7451, 0.75)
@@ -180,10 +179,10 @@ def test_baseline_tolerance_and_advice(make_ctx: MakeCtx, tmp_path: Path) -> Non
 
 def test_shadow_stage_zero_counts_as_staged(make_ctx: MakeCtx) -> None:
     d = {"deployment": {"rollout": {"strategy": "shadow", "stages": [0, 5, 25, 100]}}}
-    f = run_one(deployment.ROLLOUT, make_ctx(d))
+    f = run_one(check_spec("DEP.ROLLOUT"), make_ctx(d))
     assert f.outcome is Outcome.PASS and "0% (shadow)" in f.message
     bad = {"deployment": {"rollout": {"strategy": "canary", "stages": [0, 0, 100]}}}
-    assert run_one(deployment.ROLLOUT, make_ctx(bad)).outcome is Outcome.WARN
+    assert run_one(check_spec("DEP.ROLLOUT"), make_ctx(bad)).outcome is Outcome.WARN
 
 
 # --- favourable outcome ------------------------------------------------------------------------
@@ -212,7 +211,7 @@ def _fairness_findings(make_ctx: MakeCtx, tmp_path: Path, recode: bool) -> list[
     write_csv(tmp_path / "predictions.csv", {"y_true": y.tolist(), "y_pred": pred.tolist(), "sex": sex.tolist()})
     ctx = make_ctx(_fair_dossier(0 if recode else None))
     out = []
-    for spec in (fairness.DISPARATE_IMPACT, fairness.EQUALIZED_ODDS):
+    for spec in (check_spec("RAI.DISPARATE_IMPACT"), check_spec("RAI.EQUALIZED_ODDS")):
         f = run_one(spec, ctx)
         # The favourable label itself is named differently (1 vs 0); everything else is equal.
         m = {k: v for k, v in f.measured.items() if k not in ("favorable_label", "label")}
@@ -235,8 +234,8 @@ def test_recoding_without_the_favourable_label_changes_the_finding(make_ctx: Mak
     sex = rng.choice(["f", "m"], n)
     pred = np.where(rng.random(n) < np.where(sex == "f", 0.35, 0.55), 1, 0)
     write_csv(tmp_path / "predictions.csv", {"y_pred": (1 - pred).tolist(), "sex": sex.tolist()})
-    f = run_one(fairness.DISPARATE_IMPACT, make_ctx(_fair_dossier(None)))
-    g = run_one(fairness.DISPARATE_IMPACT, make_ctx(_fair_dossier(0)))
+    f = run_one(check_spec("RAI.DISPARATE_IMPACT"), make_ctx(_fair_dossier(None)))
+    g = run_one(check_spec("RAI.DISPARATE_IMPACT"), make_ctx(_fair_dossier(0)))
     assert f.value != pytest.approx(g.value)
     assert "favourable outcome 0" in g.message and g.measured["favorable_label"] == "0"
 
@@ -244,9 +243,9 @@ def test_recoding_without_the_favourable_label_changes_the_finding(make_ctx: Mak
 def test_selection_rates_need_only_y_pred(make_ctx: MakeCtx, tmp_path: Path) -> None:
     write_csv(tmp_path / "predictions.csv", {"y_pred": [1, 1, 1, 0] * 50 + [1, 0, 0, 0] * 50, "sex": ["m"] * 200 + ["f"] * 200})
     ctx = make_ctx(_fair_dossier(None))
-    di = run_one(fairness.DISPARATE_IMPACT, ctx)
+    di = run_one(check_spec("RAI.DISPARATE_IMPACT"), ctx)
     assert di.outcome is Outcome.FAIL and di.value == pytest.approx(0.25 / 0.75)
-    eo = run_one(fairness.EQUALIZED_ODDS, ctx)
+    eo = run_one(check_spec("RAI.EQUALIZED_ODDS"), ctx)
     assert eo.outcome is Outcome.ERROR and eo.counts_as_fail and "y_true" in eo.message
 
 
@@ -258,24 +257,23 @@ def test_fairness_charts_say_which_outcome_is_favourable(make_ctx: MakeCtx, tmp_
     y = rng.integers(0, 2, 400)
     write_csv(tmp_path / "predictions.csv", {"y_true": y.tolist(), "y_pred": y.tolist(), "sex": sex.tolist()})
     ctx = make_ctx(_fair_dossier(0))
-    di, eo = run_one(fairness.DISPARATE_IMPACT, ctx), run_one(fairness.EQUALIZED_ODDS, ctx)
+    di, eo = run_one(check_spec("RAI.DISPARATE_IMPACT"), ctx), run_one(check_spec("RAI.EQUALIZED_ODDS"), ctx)
     assert "Selection rate by sex (favourable outcome: 0)" in _selection_rates(di)
     assert "TPR and FPR by sex (favourable outcome: 0)" in _odds(eo)
 
 
 def test_template_example_text_left_as_is_documents_nothing(make_ctx: MakeCtx) -> None:
-    from langgraph_gates.checks import documentation, framing
 
     template = yaml.safe_load(DOSSIER_TEMPLATE)
     objective = template["problem"]["objective"]
-    f = run_one(framing.OBJECTIVE, make_ctx({"problem": {"objective": objective}}))
+    f = run_one(check_spec("PF.OBJECTIVE"), make_ctx({"problem": {"objective": objective}}))
     assert f.fails_gate
     own = "Reduce voluntary churn of B2B accounts by targeting the riskiest ones each month"
-    assert not run_one(framing.OBJECTIVE, make_ctx({"problem": {"objective": own}})).fails_gate
+    assert not run_one(check_spec("PF.OBJECTIVE"), make_ctx({"problem": {"objective": own}})).fails_gate
     rollback = template["deployment"]["rollback_plan"]
-    assert run_one(deployment.ROLLBACK, make_ctx({"deployment": {"rollback_plan": rollback}})).fails_gate
+    assert run_one(check_spec("DEP.ROLLBACK"), make_ctx({"deployment": {"rollback_plan": rollback}})).fails_gate
     qc = template["data"]["labeling_qc"]
-    assert run_one(documentation.LABEL_QC, make_ctx({"data": {"labeling_qc": qc}})).outcome is Outcome.WARN
+    assert run_one(check_spec("DR.LABEL_QC"), make_ctx({"data": {"labeling_qc": qc}})).outcome is Outcome.WARN
 
 
 def test_unknown_fields_with_an_unreadable_metrics_file_lists_the_dossier_names(
@@ -288,4 +286,4 @@ def test_unknown_fields_with_an_unreadable_metrics_file_lists_the_dossier_names(
     f = run_one(UNKNOWN_FIELDS["model_performance"], ctx)
     assert f.outcome is Outcome.WARN and "performance.predictons (did you mean performance.predictions?)" in f.message
     # The unreadable file itself is the performance checks' finding, and it fails closed there.
-    assert run_one(metrics_file.OVERFIT, ctx).fails_gate
+    assert run_one(check_spec("MP.OVERFIT"), ctx).fails_gate

@@ -21,8 +21,9 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from langgraph_gates.checks import metrics_file, predictions
+from langgraph_gates.checks import predictions
 from langgraph_gates.checks.base import CheckContext, run_check
+from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.dossier import validate_dossier
 from langgraph_gates.evidence.store import EvidenceStore
 from langgraph_gates.policy import Policy
@@ -141,7 +142,7 @@ def test_bad_predictions_file_is_one_line_error(
     if write is not None:
         write(tmp_path / "predictions.csv")
     ctx = make_ctx(dossier())
-    for spec in (predictions.CALIBRATION, metrics_file.SUCCESS_CRITERIA_MET, metrics_file.OVERFIT):
+    for spec in (check_spec("MP.CALIBRATION"), check_spec("MP.SUCCESS_CRITERIA_MET"), check_spec("MP.OVERFIT")):
         f = run_one(spec, ctx)
         assert f.outcome is Outcome.ERROR, (spec.id, f.message)
         assert reason in f.message, f.message
@@ -150,14 +151,14 @@ def test_bad_predictions_file_is_one_line_error(
 
 def test_other_bad_inputs(make_ctx: MakeCtx, tmp_path: Path) -> None:
     (tmp_path / "preds.json").write_text("{}")
-    f = run_one(predictions.CALIBRATION, make_ctx(dossier(predictions="preds.json")))
+    f = run_one(check_spec("MP.CALIBRATION"), make_ctx(dossier(predictions="preds.json")))
     assert f.outcome is Outcome.ERROR and "unsupported format" in f.message
-    f = run_one(predictions.CALIBRATION, make_ctx(dossier(predictions="../outside.csv")))
+    f = run_one(check_spec("MP.CALIBRATION"), make_ctx(dossier(predictions="../outside.csv")))
     assert f.outcome is Outcome.ERROR and "performance.predictions" in f.message
     write_csv(tmp_path / "predictions.csv", {"y_true": [0, 1, 2], "y_score": [0.1, 0.5, 0.9]})
     d = dossier()
     d["model"]["task"] = "multiclass_classification"
-    f = run_one(predictions.CALIBRATION, make_ctx(d))
+    f = run_one(check_spec("MP.CALIBRATION"), make_ctx(d))
     assert f.outcome is Outcome.ERROR and "multiclass predictions need a y_pred column" in f.message
 
 
@@ -166,7 +167,7 @@ def test_junk_in_unused_columns_is_ignored(make_ctx: MakeCtx, tmp_path: Path) ->
     cols["notes"] = ['free, "quoted" text' if i % 3 else "" for i in range(40)]
     cols["amount"] = ["n/a" if i == 7 else i for i in range(40)]
     write_csv(tmp_path / "predictions.csv", cols)
-    f = run_one(predictions.CALIBRATION, make_ctx(dossier()))
+    f = run_one(check_spec("MP.CALIBRATION"), make_ctx(dossier()))
     # Scores 0.2 on negatives and 0.8 on positives: every bin is 0.2 off, whatever the junk.
     assert f.outcome is Outcome.WARN and f.measured["ece"] == pytest.approx(0.2)
 
@@ -234,14 +235,14 @@ def test_binary_metrics_match_sklearn_on_breast_cancer(
 
     test = cancer["split"] == "test"
     y, s = cancer["y_true"][test], cancer["y_score"][test]
-    f = run_one(predictions.CALIBRATION, ctx)
+    f = run_one(check_spec("MP.CALIBRATION"), ctx)
     assert f.measured["ece"] == pytest.approx(hand_ece(y, s, 10), abs=1e-6)
     assert f.measured["split"] == "test" and f.measured["rows"] == int(test.sum())
     curve = f.measured["reliability_curve"]
     assert isinstance(curve, list) and sum(b["count"] for b in curve) == int(test.sum())  # type: ignore[index]
     assert f.outcome is (Outcome.WARN if hand_ece(y, s, 10) > 0.10 else Outcome.PASS)
     # Success criteria read the same numbers (test split preferred over train).
-    crit = run_one(metrics_file.SUCCESS_CRITERIA_MET, ctx)
+    crit = run_one(check_spec("MP.SUCCESS_CRITERIA_MET"), ctx)
     assert crit.outcome is Outcome.PASS and crit.measured["source"] == "predictions"
     assert crit.measured["criteria"][0]["value"] == pytest.approx(skm.roc_auc_score(y, s), abs=1e-6)  # type: ignore[index]
 
@@ -297,7 +298,7 @@ def test_multiclass_metrics_match_sklearn_on_wine(make_ctx: MakeCtx, tmp_path: P
     assert got["accuracy"] == pytest.approx(skm.accuracy_score(y, pred))
     assert got["f1_macro"] == pytest.approx(skm.f1_score(y, pred, average="macro"))
     assert got["balanced_accuracy"] == pytest.approx(skm.balanced_accuracy_score(y, pred))
-    f = run_one(predictions.CALIBRATION, make_ctx(d))
+    f = run_one(check_spec("MP.CALIBRATION"), make_ctx(d))
     assert f.outcome is Outcome.MISSING and "binary task" in f.message
 
 
@@ -327,7 +328,7 @@ def test_text_regression_values_are_an_error(make_ctx: MakeCtx, tmp_path: Path) 
         "performance": {"predictions": "predictions.csv"},
         "data": {"sensitive_attributes": ["g"]},
     }
-    f = run_one(metrics_file.OVERFIT, make_ctx(d))
+    f = run_one(check_spec("MP.OVERFIT"), make_ctx(d))
     assert f.outcome is Outcome.ERROR and "y_pred: holds text ('a'); expected numbers" in f.message
 
 
@@ -343,7 +344,7 @@ def test_split_aliases_and_other_splits(make_ctx: MakeCtx, tmp_path: Path) -> No
 def test_summary_is_computed_once_per_file(make_ctx: MakeCtx, tmp_path: Path) -> None:
     write_csv(tmp_path / "predictions.csv", _rows(40))
     ctx = make_ctx(dossier())
-    for spec in (predictions.CALIBRATION, predictions.SLICE_GAP, metrics_file.SUCCESS_CRITERIA_MET):
+    for spec in (check_spec("MP.CALIBRATION"), check_spec("MP.SLICE_GAP"), check_spec("MP.SUCCESS_CRITERIA_MET")):
         run_check(spec, ctx, owner="o")
     assert ctx.evidence.computed.count("predictions") == 1
 
@@ -362,7 +363,7 @@ def test_calibration_threshold(
     # Every score is 0.25, so ECE = |0.25 - share of positives|; at 15/100 it is exactly 0.10.
     y = [1] * positives + [0] * (100 - positives)
     write_csv(tmp_path / "predictions.csv", {"y_true": y, "y_score": [0.25] * 100})
-    f = run_one(predictions.CALIBRATION, make_ctx(dossier()))
+    f = run_one(check_spec("MP.CALIBRATION"), make_ctx(dossier()))
     assert f.measured["ece"] == pytest.approx(abs(0.25 - positives / 100), abs=1e-12)
     assert f.outcome is expected
     assert f.measured["reliability_curve"] == [
@@ -377,18 +378,18 @@ def test_calibration_threshold(
 
 
 def test_calibration_missing_cases(make_ctx: MakeCtx, tmp_path: Path) -> None:
-    f = run_one(predictions.CALIBRATION, make_ctx({"model": {"task": "binary_classification"}}))
+    f = run_one(check_spec("MP.CALIBRATION"), make_ctx({"model": {"task": "binary_classification"}}))
     assert f.outcome is Outcome.MISSING and "No predictions file" in f.message
     write_csv(tmp_path / "predictions.csv", {"y_true": [0, 1] * 5, "y_pred": [0, 1] * 5})
-    f = run_one(predictions.CALIBRATION, make_ctx(dossier()))
+    f = run_one(check_spec("MP.CALIBRATION"), make_ctx(dossier()))
     assert f.outcome is Outcome.MISSING and "no y_score column" in f.message
     write_csv(tmp_path / "predictions.csv", {"split": ["train"] * 10, **_rows(10)})
-    f = run_one(predictions.CALIBRATION, make_ctx(dossier()))
+    f = run_one(check_spec("MP.CALIBRATION"), make_ctx(dossier()))
     assert f.outcome is Outcome.MISSING and "no held-out rows" in f.message
     write_csv(tmp_path / "predictions.csv", _rows(10))
     d = dossier()
     d["model"]["task"] = "ranking"
-    f = run_one(predictions.CALIBRATION, make_ctx(d))
+    f = run_one(check_spec("MP.CALIBRATION"), make_ctx(d))
     assert f.outcome is Outcome.MISSING and "task ranking" in f.message
 
 
@@ -398,7 +399,7 @@ def test_calibration_bins_come_from_policy(
     _write_cancer(tmp_path / "predictions.csv", cancer)
     test = cancer["split"] == "test"
     f = run_one(
-        predictions.CALIBRATION,
+        check_spec("MP.CALIBRATION"),
         make_ctx(dossier(), policy={"performance": {"calibration_bins": 5}}),
     )
     assert f.measured["bins"] == 5
@@ -439,7 +440,7 @@ def test_slice_gap_threshold(
     make_ctx: MakeCtx, tmp_path: Path, correct_a: int, expected: Outcome
 ) -> None:
     _slice_file(tmp_path / "predictions.csv", correct_a, 4)
-    f = run_one(predictions.SLICE_GAP, make_ctx(_slice_dossier()))
+    f = run_one(check_spec("MP.SLICE_GAP"), make_ctx(_slice_dossier()))
     overall = (correct_a + 4) / 200
     gap = overall - 4 / 100
     assert f.measured["overall"] == pytest.approx(overall)
@@ -453,7 +454,7 @@ def test_small_slices_are_not_judged(
     make_ctx: MakeCtx, tmp_path: Path, n_b: int, judged: bool
 ) -> None:
     _slice_file(tmp_path / "predictions.csv", 100, 0, n_b=n_b)  # b is always wrong
-    f = run_one(predictions.SLICE_GAP, make_ctx(_slice_dossier()))
+    f = run_one(check_spec("MP.SLICE_GAP"), make_ctx(_slice_dossier()))
     rows = {r["group"]: r for r in f.measured["columns"]["segment"]}  # type: ignore[index,union-attr]
     assert rows["b"]["judged"] is judged and rows["b"]["n"] == n_b
     assert f.outcome is (Outcome.WARN if judged else Outcome.PASS)
@@ -463,11 +464,11 @@ def test_slice_gap_absent_column_and_missing_cases(make_ctx: MakeCtx, tmp_path: 
     _slice_file(tmp_path / "predictions.csv", 90, 88)
     d = _slice_dossier()
     d["performance"]["slices"] = ["segment", "plan"]
-    findings = run_check(predictions.SLICE_GAP, make_ctx(d), owner="o")
+    findings = run_check(check_spec("MP.SLICE_GAP"), make_ctx(d), owner="o")
     assert [f.outcome for f in findings] == [Outcome.ERROR, Outcome.PASS]
     assert "plan" in findings[0].message and findings[0].evidence[0].column == "plan"
     d["performance"]["slices"] = []
-    f = run_one(predictions.SLICE_GAP, make_ctx(d))
+    f = run_one(check_spec("MP.SLICE_GAP"), make_ctx(d))
     assert f.outcome is Outcome.MISSING and "No slice columns" in f.message
 
 
@@ -483,7 +484,7 @@ def test_slice_gap_relative_for_error_metrics(make_ctx: MakeCtx, tmp_path: Path)
         "model": {"task": "regression"},
         "performance": {"predictions": "predictions.csv", "slices": ["segment"]},
     }
-    f = run_one(predictions.SLICE_GAP, make_ctx(d))
+    f = run_one(check_spec("MP.SLICE_GAP"), make_ctx(d))
     overall = math.sqrt((50 * 1 + 50 * 4) / 100)
     assert f.measured["gap_kind"] == "relative" and f.measured["metric"] == "rmse"
     assert f.measured["worst"]["gap"] == pytest.approx((2.0 - overall) / overall, abs=1e-6)  # type: ignore[index]
@@ -518,14 +519,14 @@ def test_summary_survives_the_disk_cache(tmp_path: Path, cancer: dict[str, np.nd
 
 def test_all_empty_score_column_is_reported_as_empty(make_ctx: MakeCtx, tmp_path: Path) -> None:
     write_csv(tmp_path / "predictions.csv", {"y_true": [0, 1, 1], "y_score": ["", "", ""]})
-    f = run_one(predictions.CALIBRATION, make_ctx(dossier()))
+    f = run_one(check_spec("MP.CALIBRATION"), make_ctx(dossier()))
     assert f.outcome is Outcome.ERROR and "y_score: 3 of 3 value(s) are empty" in f.message
 
 
 def test_text_labels_without_a_task_are_an_error(make_ctx: MakeCtx, tmp_path: Path) -> None:
     write_csv(tmp_path / "predictions.csv", {"y_true": ["cat", "dog"], "y_pred": ["cat", "cat"]})
     f = run_one(
-        metrics_file.SUCCESS_CRITERIA_MET,
+        check_spec("MP.SUCCESS_CRITERIA_MET"),
         make_ctx(
             {
                 "performance": {"predictions": "predictions.csv"},

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from langgraph_gates import review
-from langgraph_gates.checks.secrets import SECRETS
+from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.evidence.secrets import (
     find_redaction_markers,
     mask,
@@ -147,7 +147,7 @@ def test_scan_bounds(tmp_path: Path) -> None:
 
 
 def test_check_fails_with_file_and_line_and_no_value(make_ctx: MakeCtx, seeded: Seeded) -> None:
-    f = run_one(SECRETS, make_ctx({"security": {"scan_paths": ["config/"]}}))
+    f = run_one(check_spec("SEC.SECRETS"), make_ctx({"security": {"scan_paths": ["config/"]}}))
     assert f.outcome is Outcome.FAIL
     assert "config/aws.env:2" in f.message and "AWS Access Key" in f.message
     assert f.measured["in_files"] >= 5 and f.measured["in_dossier"] == 0
@@ -156,35 +156,35 @@ def test_check_fails_with_file_and_line_and_no_value(make_ctx: MakeCtx, seeded: 
 
 
 def test_check_outcomes(make_ctx: MakeCtx, tmp_path: Path) -> None:
-    assert run_one(SECRETS, make_ctx()).outcome is Outcome.MISSING
+    assert run_one(check_spec("SEC.SECRETS"), make_ctx()).outcome is Outcome.MISSING
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "serving.yaml").write_text("threshold: 0.25\nretries: 3\n")
-    clean = run_one(SECRETS, make_ctx({"security": {"scan_paths": ["config/"]}}))
+    clean = run_one(check_spec("SEC.SECRETS"), make_ctx({"security": {"scan_paths": ["config/"]}}))
     assert clean.outcome is Outcome.PASS and clean.measured["files_scanned"] == 1
-    gone = run_one(SECRETS, make_ctx({"security": {"scan_paths": ["config/", "src/"]}}))
+    gone = run_one(check_spec("SEC.SECRETS"), make_ctx({"security": {"scan_paths": ["config/", "src/"]}}))
     assert gone.outcome is Outcome.ERROR and gone.measured["not_found"] == ["src/"]
     for i in range(3):
         (tmp_path / "config" / f"x{i}.yaml").write_text("a: 1\n")
     capped = make_ctx(
         {"security": {"scan_paths": ["config/"]}}, policy={"security": {"secrets_max_files": 2}}
     )
-    assert run_one(SECRETS, capped).outcome is Outcome.WARN
+    assert run_one(check_spec("SEC.SECRETS"), capped).outcome is Outcome.WARN
     bad_plugin = make_ctx(
         {"security": {"scan_paths": ["config/"]}},
         policy={"security": {"secrets_excluded_plugins": ["Nope"]}},
     )
-    assert run_one(SECRETS, bad_plugin).outcome is Outcome.ERROR
+    assert run_one(check_spec("SEC.SECRETS"), bad_plugin).outcome is Outcome.ERROR
 
 
 def test_check_reports_dossier_secrets(make_ctx: MakeCtx) -> None:
     token = "ghp_" + _rand(_ALNUM, 36)
     # A dossier that reached the check unredacted is redacted before it is reported...
-    f = run_one(SECRETS, make_ctx({"model": {"description": f"CI uses {token}"}}))
+    f = run_one(check_spec("SEC.SECRETS"), make_ctx({"model": {"description": f"CI uses {token}"}}))
     assert f.outcome is Outcome.FAIL and "dossier: model.description" in f.message
     assert token not in f.model_dump_json()
     # ...and a redacted one is reported from its markers.
     redacted, _ = redact_dossier_secrets({"model": {"description": f"CI uses {token}"}})
-    f = run_one(SECRETS, make_ctx(redacted))
+    f = run_one(check_spec("SEC.SECRETS"), make_ctx(redacted))
     assert f.outcome is Outcome.FAIL and f.measured["in_dossier"] == 1
 
 

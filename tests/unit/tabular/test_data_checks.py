@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from langgraph_gates.checks import data
+from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.state import Outcome
 
 from ...conftest import MakeCtx, run_one
@@ -44,7 +44,7 @@ def test_volume_per_class(
 ) -> None:
     y = _labels({0: 12_000, 1: minority})
     name = parquet("train.parquet", {"x": np.arange(y.size, dtype=float), "y": y})
-    finding = run_one(data.VOLUME, make_ctx(data_dossier(train=name)))
+    finding = run_one(check_spec("DR.VOLUME"), make_ctx(data_dossier(train=name)))
     assert finding.outcome is outcome
     assert finding.measured["min_class_count"] == minority
     assert finding.measured["class_counts"] == {"0": 12_000, "1": minority}
@@ -58,17 +58,17 @@ def test_volume_in_rows_for_regression(
     make_ctx: MakeCtx, parquet: WriteTable, rows: int, outcome: Outcome
 ) -> None:
     name = parquet("train.parquet", {"x": np.arange(rows, dtype=float), "y": np.ones(rows)})
-    finding = run_one(data.VOLUME, make_ctx(data_dossier(train=name, task="regression")))
+    finding = run_one(check_spec("DR.VOLUME"), make_ctx(data_dossier(train=name, task="regression")))
     assert finding.outcome is outcome
     assert finding.measured["rows"] == rows
-    undeclared = run_one(data.VOLUME, make_ctx(data_dossier(train=name, task=None)))
+    undeclared = run_one(check_spec("DR.VOLUME"), make_ctx(data_dossier(train=name, task=None)))
     assert "not declared" in undeclared.message and undeclared.outcome is outcome
 
 
 def test_volume_counts_unlabelled_rows(make_ctx: MakeCtx, parquet: WriteTable) -> None:
     y: list[int | None] = [0] * 1500 + [1] * 1200 + [None] * 30
     name = parquet("train.parquet", {"x": list(range(len(y))), "y": y})
-    finding = run_one(data.VOLUME, make_ctx(data_dossier(train=name)))
+    finding = run_one(check_spec("DR.VOLUME"), make_ctx(data_dossier(train=name)))
     assert finding.measured["unlabelled_rows"] == 30
     assert finding.measured["class_counts"] == {"0": 1500, "1": 1200}
     assert finding.outcome is Outcome.WARN
@@ -91,7 +91,7 @@ def test_volume_counts_unlabelled_rows(make_ctx: MakeCtx, parquet: WriteTable) -
 def test_balance(make_ctx: MakeCtx, parquet: WriteTable, minority: int, outcome: Outcome) -> None:
     y = _labels({0: 10_000 - minority, 1: minority})
     name = parquet("train.parquet", {"x": np.zeros(y.size), "y": y})
-    finding = run_one(data.BALANCE, make_ctx(data_dossier(train=name)))
+    finding = run_one(check_spec("DR.BALANCE"), make_ctx(data_dossier(train=name)))
     assert finding.outcome is outcome
     assert finding.measured["minority_share"] == pytest.approx(minority / 10_000)
     assert finding.measured["minority_class"] == "1"
@@ -99,10 +99,10 @@ def test_balance(make_ctx: MakeCtx, parquet: WriteTable, minority: int, outcome:
 
 def test_balance_applies_to_classification_only(make_ctx: MakeCtx, parquet: WriteTable) -> None:
     name = parquet("train.parquet", {"x": [1.0, 2.0], "y": [0.5, 1.5]})
-    assert run_one(data.BALANCE, make_ctx(data_dossier(train=name, task="regression"))).outcome is (
+    assert run_one(check_spec("DR.BALANCE"), make_ctx(data_dossier(train=name, task="regression"))).outcome is (
         Outcome.PASS
     )
-    assert run_one(data.BALANCE, make_ctx(data_dossier(train=name, task=None))).outcome is (
+    assert run_one(check_spec("DR.BALANCE"), make_ctx(data_dossier(train=name, task=None))).outcome is (
         Outcome.MISSING
     )
 
@@ -111,7 +111,7 @@ def test_multiclass_balance_three_percent_warns(make_ctx: MakeCtx, parquet: Writ
     y = _labels({0: 5000, 1: 4700, 2: 300})
     name = parquet("train.parquet", {"x": np.zeros(y.size), "y": y})
     finding = run_one(
-        data.BALANCE, make_ctx(data_dossier(train=name, task="multiclass_classification"))
+        check_spec("DR.BALANCE"), make_ctx(data_dossier(train=name, task="multiclass_classification"))
     )
     assert finding.measured["minority_class"] == "2"
     assert finding.measured["minority_share"] == pytest.approx(0.03)
@@ -138,19 +138,19 @@ def test_missingness_of_a_key_feature(
     key: list[float | None] = [None] * n_missing + [1.0] * (1000 - n_missing)
     other: list[float | None] = [None] * 600 + [2.0] * 400  # not key: not judged
     name = parquet("train.parquet", {"k": key, "o": other, "y": [0, 1] * 500})
-    finding = run_one(data.MISSINGNESS, make_ctx(data_dossier(train=name, key=["k"])))
+    finding = run_one(check_spec("DR.MISSINGNESS"), make_ctx(data_dossier(train=name, key=["k"])))
     assert finding.outcome is outcome
     fractions = finding.measured["missing_fraction"]
     assert fractions == {"k": pytest.approx(n_missing / 1000), "o": pytest.approx(0.6)}
     assert finding.measured["judged_features"] == ["k"]
     # Without key features every feature is judged, and o's 60% fails.
-    everything = run_one(data.MISSINGNESS, make_ctx(data_dossier(train=name)))
+    everything = run_one(check_spec("DR.MISSINGNESS"), make_ctx(data_dossier(train=name)))
     assert everything.outcome is Outcome.FAIL and everything.measured["worst_feature"] == "o"
 
 
 def test_an_absent_key_feature_fails(make_ctx: MakeCtx, parquet: WriteTable) -> None:
     name = parquet("train.parquet", {"a": [1.0, 2.0], "y": [0, 1]})
-    finding = run_one(data.MISSINGNESS, make_ctx(data_dossier(train=name, key=["a", "ghost"])))
+    finding = run_one(check_spec("DR.MISSINGNESS"), make_ctx(data_dossier(train=name, key=["a", "ghost"])))
     assert finding.outcome is Outcome.FAIL
     assert finding.measured["absent_key_features"] == ["ghost"]
     assert "ghost" in finding.message
@@ -168,7 +168,7 @@ def test_freshness(make_ctx: MakeCtx, parquet: WriteTable, days_old: int, outcom
     stamps = [newest - dt.timedelta(days=i) for i in range(100)]
     name = parquet("train.parquet", {"ts": stamps, "x": list(range(100)), "y": [0, 1] * 50})
     finding = run_one(
-        data.FRESHNESS, make_ctx(data_dossier(train=name, timestamp="ts"), as_of=AS_OF)
+        check_spec("DR.FRESHNESS"), make_ctx(data_dossier(train=name, timestamp="ts"), as_of=AS_OF)
     )
     assert finding.outcome is outcome
     assert finding.measured["age_days"] == days_old
@@ -179,7 +179,7 @@ def test_future_timestamps_are_a_finding(make_ctx: MakeCtx, parquet: WriteTable)
     stamps = [dt.datetime(2026, 12, 5), dt.datetime(2026, 1, 1)]
     name = parquet("train.parquet", {"ts": stamps, "y": [0, 1]})
     finding = run_one(
-        data.FRESHNESS, make_ctx(data_dossier(train=name, timestamp="ts"), as_of=AS_OF)
+        check_spec("DR.FRESHNESS"), make_ctx(data_dossier(train=name, timestamp="ts"), as_of=AS_OF)
     )
     assert finding.outcome is Outcome.WARN
     assert "7 days after the review date" in finding.message
@@ -191,20 +191,20 @@ def test_freshness_from_text_dates_and_sources(
     raw("t.csv", "when,y\n2026-01-01,0\nnot a date,1\n2026-02-01,1\n")
     # A column of mixed text: parsed where possible, the rest counted.
     finding = run_one(
-        data.FRESHNESS, make_ctx(data_dossier(train="t.csv", timestamp="when"), as_of=AS_OF)
+        check_spec("DR.FRESHNESS"), make_ctx(data_dossier(train="t.csv", timestamp="when"), as_of=AS_OF)
     )
     assert finding.measured["newest"] == "2026-02-01T00:00:00+00:00"
     assert finding.measured["unparseable_values"] == 1
     assert finding.outcome is Outcome.WARN  # 300 days old
     raw("bad.csv", "when,y\nsoon,0\nlater,1\n")
     bad = run_one(
-        data.FRESHNESS, make_ctx(data_dossier(train="bad.csv", timestamp="when"), as_of=AS_OF)
+        check_spec("DR.FRESHNESS"), make_ctx(data_dossier(train="bad.csv", timestamp="when"), as_of=AS_OF)
     )
     assert bad.outcome is Outcome.ERROR and "no value parses" in bad.message
     sources = {"data": {"sources": [{"name": "crm", "owner": "x", "refreshed": "2026-11-01"}]}}
-    from_sources = run_one(data.FRESHNESS, make_ctx(sources, as_of=AS_OF))
+    from_sources = run_one(check_spec("DR.FRESHNESS"), make_ctx(sources, as_of=AS_OF))
     assert from_sources.outcome is Outcome.PASS and from_sources.measured["age_days"] == 27
-    assert run_one(data.FRESHNESS, make_ctx({}, as_of=AS_OF)).outcome is Outcome.MISSING
+    assert run_one(check_spec("DR.FRESHNESS"), make_ctx({}, as_of=AS_OF)).outcome is Outcome.MISSING
 
 
 # --- DR.SCHEMA ----------------------------------------------------------------------------
@@ -222,7 +222,7 @@ def _schema(
         ),
         policy={"data": policy} if policy else None,
     )
-    finding = run_one(data.SCHEMA, ctx)
+    finding = run_one(check_spec("DR.SCHEMA"), ctx)
     return finding.outcome, finding.measured
 
 
@@ -248,8 +248,8 @@ def test_schema_and_drift_without_serving_are_missing(
 ) -> None:
     name = parquet("train.parquet", {"a": [1.0], "y": [1]})
     ctx = make_ctx(data_dossier(train=name))
-    assert run_one(data.SCHEMA, ctx).outcome is Outcome.MISSING
-    assert run_one(data.DRIFT, ctx).outcome is Outcome.MISSING
+    assert run_one(check_spec("DR.SCHEMA"), ctx).outcome is Outcome.MISSING
+    assert run_one(check_spec("DR.DRIFT"), ctx).outcome is Outcome.MISSING
 
 
 # --- DR.DUPLICATES ------------------------------------------------------------------------
@@ -264,7 +264,7 @@ def test_duplicates(make_ctx: MakeCtx, parquet: WriteTable, copies: int, outcome
     x = list(range(unique)) + list(range(copies))  # each copy repeats an earlier row
     ids = list(range(1000))  # a unique id, excluded, must not hide the copies
     name = parquet("train.parquet", {"id": ids, "x": x, "y": [v % 2 for v in x]})
-    finding = run_one(data.DUPLICATES, make_ctx(data_dossier(train=name, excluded=["id"])))
+    finding = run_one(check_spec("DR.DUPLICATES"), make_ctx(data_dossier(train=name, excluded=["id"])))
     assert finding.outcome is outcome
     assert finding.measured["duplicate_rows"] == copies
     assert finding.measured["ignored_columns"] == ["id"]

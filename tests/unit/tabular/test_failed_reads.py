@@ -16,8 +16,9 @@ from typing import Any
 
 import pytest
 
-from langgraph_gates.checks import data, leakage, predictions
+from langgraph_gates.checks import predictions
 from langgraph_gates.checks.base import run_check
+from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence import _duck, store
 from langgraph_gates.evidence.store import EvidenceStore
@@ -136,7 +137,7 @@ def test_nul_bytes_far_past_the_start_are_refused(tmp_path: Path, name: str) -> 
 
 def test_nul_padded_training_file_is_an_error_finding(make_ctx: MakeCtx, tmp_path: Path) -> None:
     _nul_padded(tmp_path, "train.csv")
-    finding = run_one(data.VOLUME, make_ctx(data_dossier(train="train.csv")))
+    finding = run_one(check_spec("DR.VOLUME"), make_ctx(data_dossier(train="train.csv")))
     assert finding.outcome is Outcome.ERROR
     assert "NUL bytes" in finding.message
 
@@ -171,9 +172,9 @@ def test_leakage_checks_share_the_failure(
     validation = raw("valid.csv", HEADER + ROWS[:2000] + "x,y\n")
     reads = _count_calls(monkeypatch, _duck, "_convert_csv")
     ctx = make_ctx(data_dossier(train=train, validation=validation))
-    for spec in (leakage.SPLIT_OVERLAP, leakage.TARGET_LEAKAGE, leakage.TEMPORAL_LEAKAGE):
+    for spec in (check_spec("FE.SPLIT_OVERLAP"), check_spec("FE.TARGET_LEAKAGE"), check_spec("FE.TEMPORAL_LEAKAGE")):
         run_check(spec, ctx, owner="o")
-    run_check(leakage.SPLIT_OVERLAP, ctx, owner="o")
+    run_check(check_spec("FE.SPLIT_OVERLAP"), ctx, owner="o")
     assert reads[0] <= 2, "train once, the broken validation file once"
 
 

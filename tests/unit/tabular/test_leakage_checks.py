@@ -12,7 +12,7 @@ from scipy.stats import spearmanr
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
 from sklearn.metrics import roc_auc_score
 
-from langgraph_gates.checks import data, leakage
+from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.state import GateResult, Outcome, Status
 
 from ...conftest import MakeCtx, run_one
@@ -41,7 +41,7 @@ def test_single_feature_auc_matches_sklearn(make_ctx: MakeCtx, tmp_path: Path) -
     frame = _frame(load_breast_cancer)
     frame.to_parquet(tmp_path / "train.parquet")
     finding = run_one(
-        leakage.TARGET_LEAKAGE, make_ctx(data_dossier(train="train.parquet", label="target"))
+        check_spec("FE.TARGET_LEAKAGE"), make_ctx(data_dossier(train="train.parquet", label="target"))
     )
     scores = _scores(finding)
     features = [c for c in frame.columns if c != "target"]
@@ -63,7 +63,7 @@ def test_multiclass_auc_is_the_macro_one_vs_rest(make_ctx: MakeCtx, tmp_path: Pa
     ctx = make_ctx(
         data_dossier(train="train.parquet", label="target", task="multiclass_classification")
     )
-    scores = _scores(run_one(leakage.TARGET_LEAKAGE, ctx))
+    scores = _scores(run_one(check_spec("FE.TARGET_LEAKAGE"), ctx))
     for name in ("alcohol", "flavanoids", "proline"):
         per_class = [
             _sym(roc_auc_score(frame["target"] == k, frame[name]))
@@ -76,7 +76,7 @@ def test_regression_uses_abs_spearman(make_ctx: MakeCtx, tmp_path: Path) -> None
     frame = _frame(load_diabetes)
     frame.to_parquet(tmp_path / "train.parquet")
     finding = run_one(
-        leakage.TARGET_LEAKAGE,
+        check_spec("FE.TARGET_LEAKAGE"),
         make_ctx(data_dossier(train="train.parquet", label="target", task="regression")),
     )
     scores = _scores(finding)
@@ -105,12 +105,12 @@ def test_leakage_thresholds_around_the_measured_value(
     frame.to_parquet(tmp_path / "train.parquet")
     dossier = data_dossier(train="train.parquet", label="target")
     expected = _sym(roc_auc_score(frame["target"], frame["mean_radius"]))
-    measured = _scores(run_one(leakage.TARGET_LEAKAGE, make_ctx(dossier)))["mean_radius"]
+    measured = _scores(run_one(check_spec("FE.TARGET_LEAKAGE"), make_ctx(dossier)))["mean_radius"]
     assert measured == pytest.approx(expected, abs=1e-6)
     line = measured + offset
     band = {"warn": line, "fail": 1.0} if field == "warn" else {"warn": 0.5, "fail": line}
     policy = {"features": {"single_feature_auc": band}}
-    finding = run_one(leakage.TARGET_LEAKAGE, make_ctx(dossier, policy=policy))
+    finding = run_one(check_spec("FE.TARGET_LEAKAGE"), make_ctx(dossier, policy=policy))
     assert finding.outcome is outcome
     if outcome is not Outcome.PASS:
         assert finding.measured["leaky_features"] == ["mean_radius"]
@@ -144,7 +144,7 @@ def test_categorical_leaks_are_found_and_ids_are_not(
     dossier = data_dossier(
         train="train.parquet", validation="valid.parquet" if with_validation else None
     )
-    finding = run_one(leakage.TARGET_LEAKAGE, make_ctx(dossier))
+    finding = run_one(check_spec("FE.TARGET_LEAKAGE"), make_ctx(dossier))
     scores = _scores(finding)
     assert finding.outcome is Outcome.FAIL
     assert set(finding.measured["leaky_features"]) == {"status", "cancel_reason_len"}  # type: ignore[arg-type]
@@ -170,25 +170,25 @@ def test_large_files_are_scored_on_a_bounded_deterministic_sample(
     name = parquet("train.parquet", {"x": rng.normal(size=n) + y, "y": y})
     dossier = data_dossier(train=name)
     policy = {"features": {"leakage_sample_rows": 2_000}}
-    first = run_one(leakage.TARGET_LEAKAGE, make_ctx(dossier, policy=policy))
-    second = run_one(leakage.TARGET_LEAKAGE, make_ctx(dossier, policy=policy))
+    first = run_one(check_spec("FE.TARGET_LEAKAGE"), make_ctx(dossier, policy=policy))
+    second = run_one(check_spec("FE.TARGET_LEAKAGE"), make_ctx(dossier, policy=policy))
     assert first == second
     sampled = first.measured["rows_sampled"]
     assert isinstance(sampled, int) and 1_700 < sampled < 2_300
     assert first.measured["rows_total"] == n
     assert "deterministic sample" in first.message
-    full = run_one(leakage.TARGET_LEAKAGE, make_ctx(dossier))
+    full = run_one(check_spec("FE.TARGET_LEAKAGE"), make_ctx(dossier))
     assert abs(_scores(first)["x"] - _scores(full)["x"]) < 0.03
 
 
 def test_leakage_without_label_or_data_is_missing(make_ctx: MakeCtx, parquet: WriteTable) -> None:
     name = parquet("train.parquet", {"x": [1.0, 2.0], "y": [0, 1]})
     assert run_one(
-        leakage.TARGET_LEAKAGE, make_ctx(data_dossier(train=name, label=None))
+        check_spec("FE.TARGET_LEAKAGE"), make_ctx(data_dossier(train=name, label=None))
     ).outcome is (Outcome.MISSING)
-    assert run_one(leakage.TARGET_LEAKAGE, make_ctx(data_dossier())).outcome is Outcome.MISSING
+    assert run_one(check_spec("FE.TARGET_LEAKAGE"), make_ctx(data_dossier())).outcome is Outcome.MISSING
     generation = make_ctx(data_dossier(train=name, task="generation"))
-    assert run_one(leakage.TARGET_LEAKAGE, generation).outcome is Outcome.PASS
+    assert run_one(check_spec("FE.TARGET_LEAKAGE"), generation).outcome is Outcome.PASS
 
 
 # --- FE.TEMPORAL_LEAKAGE ------------------------------------------------------------------
@@ -222,7 +222,7 @@ def test_temporal_leakage(
     make_ctx: MakeCtx, parquet: WriteTable, gap: dt.timedelta, outcome: Outcome
 ) -> None:
     end = dt.datetime(2026, 6, 30)
-    finding = run_one(leakage.TEMPORAL_LEAKAGE, make_ctx(_timed(parquet, end, end + gap)))
+    finding = run_one(check_spec("FE.TEMPORAL_LEAKAGE"), make_ctx(_timed(parquet, end, end + gap)))
     assert finding.outcome is outcome
     assert finding.measured["gap_days"] == pytest.approx(gap.total_seconds() / 86_400, abs=1e-3)
 
@@ -231,13 +231,13 @@ def test_temporal_leakage_applicability(make_ctx: MakeCtx, parquet: WriteTable) 
     end = dt.datetime(2026, 6, 30)
     dossier = _timed(parquet, end, end - dt.timedelta(days=5))
     kfold = dict(dossier, performance={"validation_strategy": "kfold"})
-    assert run_one(leakage.TEMPORAL_LEAKAGE, make_ctx(kfold)).outcome is Outcome.PASS
+    assert run_one(check_spec("FE.TEMPORAL_LEAKAGE"), make_ctx(kfold)).outcome is Outcome.PASS
     undeclared = {k: v for k, v in dossier.items() if k != "performance"}
-    assert run_one(leakage.TEMPORAL_LEAKAGE, make_ctx(undeclared)).outcome is Outcome.MISSING
+    assert run_one(check_spec("FE.TEMPORAL_LEAKAGE"), make_ctx(undeclared)).outcome is Outcome.MISSING
     no_valid = dict(dossier, data={**dossier["data"], "validation": None})  # type: ignore[dict-item]
-    assert run_one(leakage.TEMPORAL_LEAKAGE, make_ctx(no_valid)).outcome is Outcome.MISSING
+    assert run_one(check_spec("FE.TEMPORAL_LEAKAGE"), make_ctx(no_valid)).outcome is Outcome.MISSING
     no_ts = dict(dossier, data={**dossier["data"], "timestamp": None})  # type: ignore[dict-item]
-    assert run_one(leakage.TEMPORAL_LEAKAGE, make_ctx(no_ts)).outcome is Outcome.MISSING
+    assert run_one(check_spec("FE.TEMPORAL_LEAKAGE"), make_ctx(no_ts)).outcome is Outcome.MISSING
 
 
 # --- FE.SPLIT_OVERLAP ---------------------------------------------------------------------
@@ -262,7 +262,7 @@ def test_split_overlap(
     # Same values, other integer type: compared as numbers, so still identical rows.
     parquet("valid.parquet", {"x": valid_x.astype(np.int64), "c": ["a"] * 1000, "y": [0] * 1000})
     finding = run_one(
-        leakage.SPLIT_OVERLAP,
+        check_spec("FE.SPLIT_OVERLAP"),
         make_ctx(data_dossier(train="train.parquet", validation="valid.parquet")),
     )
     assert finding.outcome is outcome
@@ -272,7 +272,7 @@ def test_split_overlap(
 
 def test_split_overlap_needs_both_files(make_ctx: MakeCtx, parquet: WriteTable) -> None:
     name = parquet("train.parquet", {"x": [1.0], "y": [1]})
-    assert run_one(leakage.SPLIT_OVERLAP, make_ctx(data_dossier(train=name))).outcome is (
+    assert run_one(check_spec("FE.SPLIT_OVERLAP"), make_ctx(data_dossier(train=name))).outcome is (
         Outcome.MISSING
     )
 
@@ -281,7 +281,7 @@ def test_split_overlap_needs_both_files(make_ctx: MakeCtx, parquet: WriteTable) 
 
 
 def _prior(make_ctx: MakeCtx, dossier: dict[str, object]) -> dict[str, GateResult]:
-    finding = run_one(data.MISSINGNESS, make_ctx(dossier))
+    finding = run_one(check_spec("DR.MISSINGNESS"), make_ctx(dossier))
     return {
         "data_readiness": GateResult(
             id="data_readiness",
@@ -300,7 +300,7 @@ def test_missingness_strategy_reads_data_readiness(make_ctx: MakeCtx, parquet: W
     dossier = data_dossier(train=name, key=["b"])
     prior = _prior(make_ctx, dossier)
     # The key feature b is complete, but a is missing 25%: features do have missing values.
-    finding = run_one(leakage.MISSINGNESS_STRATEGY, make_ctx(dossier, prior=prior))
+    finding = run_one(check_spec("FE.MISSINGNESS_STRATEGY"), make_ctx(dossier, prior=prior))
     assert finding.outcome is Outcome.WARN
     assert finding.measured["features_with_missing"] == {"a": 0.25}
     assert finding.measured["measured_by"] == "DR.MISSINGNESS"
@@ -308,11 +308,11 @@ def test_missingness_strategy_reads_data_readiness(make_ctx: MakeCtx, parquet: W
         train=name, key=["b"], strategy="Median imputation for a, with a missing indicator."
     )
     assert (
-        run_one(leakage.MISSINGNESS_STRATEGY, make_ctx(documented, prior=prior)).outcome
+        run_one(check_spec("FE.MISSINGNESS_STRATEGY"), make_ctx(documented, prior=prior)).outcome
         is Outcome.PASS
     )
     # Without the earlier gate's finding the check measures the file itself.
-    alone = run_one(leakage.MISSINGNESS_STRATEGY, make_ctx(dossier))
+    alone = run_one(check_spec("FE.MISSINGNESS_STRATEGY"), make_ctx(dossier))
     assert alone.outcome is Outcome.WARN and alone.measured["measured_by"] == name
 
 
@@ -321,10 +321,10 @@ def test_missingness_strategy_without_missing_values(
 ) -> None:
     name = parquet("train.parquet", {"a": [1.0, 2.0], "y": [0, 1]})
     assert (
-        run_one(leakage.MISSINGNESS_STRATEGY, make_ctx(data_dossier(train=name))).outcome
+        run_one(check_spec("FE.MISSINGNESS_STRATEGY"), make_ctx(data_dossier(train=name))).outcome
         is Outcome.PASS
     )
-    assert run_one(leakage.MISSINGNESS_STRATEGY, make_ctx(data_dossier())).outcome is (
+    assert run_one(check_spec("FE.MISSINGNESS_STRATEGY"), make_ctx(data_dossier())).outcome is (
         Outcome.MISSING
     )
 
@@ -335,17 +335,17 @@ def test_missingness_strategy_without_missing_values(
 def test_sensitive_feature(make_ctx: MakeCtx, parquet: WriteTable) -> None:
     name = parquet("train.parquet", {"region": ["eu", "us"], "age": [30, 40], "y": [0, 1]})
     used = run_one(
-        leakage.SENSITIVE_FEATURE, make_ctx(data_dossier(train=name, sensitive=["region", "age"]))
+        check_spec("FE.SENSITIVE_FEATURE"), make_ctx(data_dossier(train=name, sensitive=["region", "age"]))
     )
     assert used.outcome is Outcome.WARN
     assert used.measured["used_as_features"] == ["region", "age"]
     assert {e.column for e in used.evidence} == {"region", "age"}
     excluded = make_ctx(data_dossier(train=name, sensitive=["region"], excluded=["region"]))
-    assert run_one(leakage.SENSITIVE_FEATURE, excluded).outcome is Outcome.PASS
-    assert run_one(leakage.SENSITIVE_FEATURE, make_ctx(data_dossier(train=name))).outcome is (
+    assert run_one(check_spec("FE.SENSITIVE_FEATURE"), excluded).outcome is Outcome.PASS
+    assert run_one(check_spec("FE.SENSITIVE_FEATURE"), make_ctx(data_dossier(train=name))).outcome is (
         Outcome.MISSING
     )
     none = make_ctx(data_dossier(train=name, sensitive=[]))
-    assert run_one(leakage.SENSITIVE_FEATURE, none).outcome is Outcome.PASS
+    assert run_one(check_spec("FE.SENSITIVE_FEATURE"), none).outcome is Outcome.PASS
     declared_only = make_ctx(data_dossier(sensitive=["age"], key=["age", "tenure"]))
-    assert run_one(leakage.SENSITIVE_FEATURE, declared_only).outcome is Outcome.WARN
+    assert run_one(check_spec("FE.SENSITIVE_FEATURE"), declared_only).outcome is Outcome.WARN

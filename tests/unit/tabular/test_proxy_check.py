@@ -13,6 +13,7 @@ from sklearn.metrics import roc_auc_score
 
 from langgraph_gates.checks import proxy
 from langgraph_gates.checks.base import run_check
+from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.evidence.proxy import contingency, cramers_v
 from langgraph_gates.gates import GATES_BY_ID
 from langgraph_gates.state import Finding, Outcome
@@ -63,7 +64,7 @@ def _run(make_ctx: MakeCtx, frame: pd.DataFrame, sensitive: list[str], **kw: Any
     else:
         frame.to_parquet(path)
     dossier = data_dossier(train=name, sensitive=sensitive, **kw)
-    return run_one(proxy.PROXY, make_ctx(dossier, policy=policy))
+    return run_one(check_spec("FE.PROXY"), make_ctx(dossier, policy=policy))
 
 
 def _assoc(finding: Finding, attribute: str) -> dict[str, dict[str, float | None]]:
@@ -366,13 +367,13 @@ def test_an_empty_list_with_a_justification_is_not_applicable(make_ctx: MakeCtx)
     _frame().to_parquet(make_ctx().base_dir / "train.parquet")
     dossier = data_dossier(train="train.parquet", sensitive=[])
     dossier["data"]["sensitive_justification"] = "Machine telemetry only: no people in the data."
-    finding = run_one(proxy.PROXY, make_ctx(dossier))
+    finding = run_one(check_spec("FE.PROXY"), make_ctx(dossier))
     assert finding.outcome is Outcome.PASS
     assert finding.measured["applicable"] is False
 
 
 def test_no_training_file_is_missing(make_ctx: MakeCtx) -> None:
-    finding = run_one(proxy.PROXY, make_ctx(data_dossier(sensitive=["region"])))
+    finding = run_one(check_spec("FE.PROXY"), make_ctx(data_dossier(sensitive=["region"])))
     assert finding.outcome is Outcome.MISSING
     assert "data.train" in finding.message
 
@@ -380,7 +381,7 @@ def test_no_training_file_is_missing(make_ctx: MakeCtx) -> None:
 def test_an_unreadable_training_file_is_an_error(make_ctx: MakeCtx) -> None:
     (make_ctx().base_dir / "train.parquet").write_bytes(b"PAR1 not really parquet")
     finding = run_one(
-        proxy.PROXY, make_ctx(data_dossier(train="train.parquet", sensitive=["region"]))
+        check_spec("FE.PROXY"), make_ctx(data_dossier(train="train.parquet", sensitive=["region"]))
     )
     assert finding.outcome is Outcome.ERROR
     assert "train.parquet" in finding.message
@@ -396,7 +397,7 @@ def test_an_attribute_not_in_the_file_is_an_error_and_names_still_count(
     )
     frame.to_csv(make_ctx().base_dir / "train.csv", index=False)
     ctx = make_ctx(data_dossier(train="train.csv", sensitive=["age_group"]))
-    findings = run_check(proxy.PROXY, ctx, owner="owner")
+    findings = run_check(check_spec("FE.PROXY"), ctx, owner="owner")
     assert [f.outcome for f in findings] == [Outcome.ERROR, Outcome.WARN]
     problem, by_name = findings
     assert "age_group" in problem.message and "train.csv" in problem.message
@@ -407,7 +408,7 @@ def test_an_attribute_not_in_the_file_is_an_error_and_names_still_count(
 def test_an_absent_attribute_without_any_name_link_is_one_error(make_ctx: MakeCtx) -> None:
     _frame().to_parquet(make_ctx().base_dir / "train.parquet")
     ctx = make_ctx(data_dossier(train="train.parquet", sensitive=["ethnicity"]))
-    findings = run_check(proxy.PROXY, ctx, owner="owner")
+    findings = run_check(check_spec("FE.PROXY"), ctx, owner="owner")
     assert [f.outcome for f in findings] == [Outcome.ERROR]
 
 
@@ -434,11 +435,11 @@ def test_the_sample_is_bounded_and_the_same_on_every_run(make_ctx: MakeCtx) -> N
 def test_the_report_is_cached_in_the_evidence_store(make_ctx: MakeCtx) -> None:
     _frame().to_parquet(make_ctx().base_dir / "train.parquet")
     ctx = make_ctx(data_dossier(train="train.parquet", sensitive=["region"]))
-    run_one(proxy.PROXY, ctx)
-    run_one(proxy.PROXY, ctx)
+    run_one(check_spec("FE.PROXY"), ctx)
+    run_one(check_spec("FE.PROXY"), ctx)
     assert ctx.evidence.computed.count("tabular-proxy") == 1
 
 
 def test_the_feature_engineering_gate_runs_and_writes_the_check() -> None:
     gate = GATES_BY_ID["feature_engineering"]
-    assert proxy.PROXY in gate.checks
+    assert check_spec("FE.PROXY") in gate.checks

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.datasets import load_breast_cancer
 
-from langgraph_gates.checks import data, deployment
+from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.evidence.psi import clean_edges, psi, quantile_levels
 from langgraph_gates.state import Finding, GateResult, Outcome, Status
 
@@ -126,7 +126,7 @@ def test_numeric_psi_matches_numpy_reference(
             label="target",
         )
     )
-    finding = run_one(data.DRIFT, ctx)
+    finding = run_one(check_spec("DR.DRIFT"), ctx)
     measured = finding.measured["psi"]
     assert isinstance(measured, dict)
     features = [c for c in cancer.columns if c != "target"]
@@ -152,7 +152,7 @@ def test_bins_come_from_the_policy(make_ctx: MakeCtx, cancer: pd.DataFrame, tmp_
         serving=_write(tmp_path, "serving.parquet", serving),
         label="target",
     )
-    five = run_one(data.DRIFT, make_ctx(dossier, policy={"data": {"psi_bins": 5}}))
+    five = run_one(check_spec("DR.DRIFT"), make_ctx(dossier, policy={"data": {"psi_bins": 5}}))
     psi5 = five.measured["psi"]
     assert isinstance(psi5, dict)
     expected = numpy_psi_numeric(
@@ -174,19 +174,19 @@ def test_categorical_psi_with_unseen_and_missing(make_ctx: MakeCtx, tmp_path: Pa
     pd.DataFrame({"c": train, "y": rng.integers(0, 2, 3000)}).to_parquet(tmp_path / "t.parquet")
     pd.DataFrame({"c": serving}).to_parquet(tmp_path / "s.parquet")
     ctx = make_ctx(data_dossier(train="t.parquet", serving="s.parquet"))
-    measured = run_one(data.DRIFT, ctx).measured["psi"]
+    measured = run_one(check_spec("DR.DRIFT"), ctx).measured["psi"]
     assert isinstance(measured, dict)
     assert measured["c"] == pytest.approx(
         numpy_psi_categorical(list(train), list(serving)), abs=2e-6
     )
-    unseen = run_one(data.DRIFT, ctx).measured["unseen_category_share"]
+    unseen = run_one(check_spec("DR.DRIFT"), ctx).measured["unseen_category_share"]
     assert unseen == {"c": pytest.approx(float(np.isin(serving, ["e", "f"]).mean()), abs=1e-6)}
     # With two categories kept, c and d share one bin; e and f (never in training) another.
     ctx2 = make_ctx(
         data_dossier(train="t.parquet", serving="s.parquet"),
         policy={"data": {"psi_max_categories": 2}},
     )
-    two = run_one(data.DRIFT, ctx2).measured["psi"]
+    two = run_one(check_spec("DR.DRIFT"), ctx2).measured["psi"]
     assert isinstance(two, dict)
     expected = numpy_psi_categorical(list(train), list(serving), keep=2)
     assert two["c"] == pytest.approx(expected, abs=2e-6)
@@ -221,12 +221,12 @@ def test_drift_thresholds_around_the_measured_value(
     value = numpy_psi_numeric(
         frame["mean_texture"].to_numpy(dtype=float), serving["mean_texture"].to_numpy(dtype=float)
     )
-    measured = run_one(data.DRIFT, make_ctx(dossier)).measured["max_psi"]
+    measured = run_one(check_spec("DR.DRIFT"), make_ctx(dossier)).measured["max_psi"]
     assert isinstance(measured, float)
     assert measured == pytest.approx(value, abs=2e-6)
     line = measured + offset
     band = {"warn": line, "fail": 10.0} if field == "warn" else {"warn": 0.0, "fail": line}
-    finding = run_one(data.DRIFT, make_ctx(dossier, policy={"data": {"psi": band}}))
+    finding = run_one(check_spec("DR.DRIFT"), make_ctx(dossier, policy={"data": {"psi": band}}))
     assert finding.outcome is outcome
     assert finding.threshold is not None and finding.threshold.metric == "psi"
 
@@ -238,7 +238,7 @@ def test_no_shift_passes_and_deployment_reads_drifting_features(
     order = rng.permutation(len(cancer))
     half_a, half_b = cancer.iloc[order[:285]], cancer.iloc[order[285:]]
     same = run_one(
-        data.DRIFT,
+        check_spec("DR.DRIFT"),
         make_ctx(
             data_dossier(
                 train=_write(tmp_path, "a.parquet", half_a),
@@ -249,7 +249,7 @@ def test_no_shift_passes_and_deployment_reads_drifting_features(
     )
     assert same.outcome is not Outcome.FAIL
     shifted = run_one(
-        data.DRIFT,
+        check_spec("DR.DRIFT"),
         make_ctx(
             data_dossier(
                 train=_write(tmp_path, "train.parquet", cancer),
@@ -268,7 +268,7 @@ def test_no_shift_passes_and_deployment_reads_drifting_features(
         )
     }
     dossier = {"deployment": {"monitoring": {"latency": True, "quality": ["roc_auc"]}}}
-    monitoring = run_one(deployment.MONITORING, make_ctx(dossier, prior=prior))
+    monitoring = run_one(check_spec("DEP.MONITORING"), make_ctx(dossier, prior=prior))
     assert monitoring.outcome is Outcome.FAIL
     assert "mean_radius" in monitoring.message
 

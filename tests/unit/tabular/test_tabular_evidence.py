@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from langgraph_gates.checks import data, leakage
 from langgraph_gates.checks.base import CheckContext, run_check
+from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence import _duck
 from langgraph_gates.evidence.store import EvidenceStore
@@ -59,7 +59,7 @@ def test_missing_fractions_match_pandas_on_csv(
 ) -> None:
     name = raw("train.csv", CSV_WITH_GAPS)
     ctx = make_ctx(data_dossier(train=name, excluded=["id"]))
-    finding = run_one(data.MISSINGNESS, ctx)
+    finding = run_one(check_spec("DR.MISSINGNESS"), ctx)
     expected = pd.read_csv(tmp_path / name).drop(columns=["id", "y"]).isna().mean()
     measured = finding.measured["missing_fraction"]
     assert isinstance(measured, dict)
@@ -79,7 +79,7 @@ def test_missing_fractions_count_nan_and_null_in_parquet(
     x[rng.random(500) < 0.2] = np.nan
     z = [None if v < 0.07 else float(v) for v in rng.random(500)]
     name = parquet("train.parquet", {"x": x, "z": z, "y": rng.integers(0, 2, 500)})
-    finding = run_one(data.MISSINGNESS, make_ctx(data_dossier(train=name)))
+    finding = run_one(check_spec("DR.MISSINGNESS"), make_ctx(data_dossier(train=name)))
     expected = pd.read_parquet(tmp_path / name).drop(columns=["y"]).isna().mean()
     measured = finding.measured["missing_fraction"]
     assert isinstance(measured, dict)
@@ -103,11 +103,11 @@ def test_duplicates_and_classes_match_pandas(
     name = "train.parquet"
     frame.to_parquet(tmp_path / name)
     ctx = make_ctx(data_dossier(train=name, excluded=["id"], task="multiclass_classification"))
-    dups = run_one(data.DUPLICATES, ctx)
+    dups = run_one(check_spec("DR.DUPLICATES"), ctx)
     expected = int(frame.drop(columns=["id"]).duplicated().sum())
     assert dups.measured["duplicate_rows"] == expected
     assert dups.measured["duplicate_fraction"] == pytest.approx(expected / n, abs=1e-6)
-    volume = run_one(data.VOLUME, ctx)
+    volume = run_one(check_spec("DR.VOLUME"), ctx)
     counts = frame["y"].value_counts()
     assert volume.measured["class_counts"] == {str(k): int(v) for k, v in counts.items()}
 
@@ -200,11 +200,11 @@ def test_a_changed_file_or_policy_is_recomputed(
     before = len(ctx.evidence.computed)
     rng = np.random.default_rng(4)
     parquet("serving.parquet", {"x": rng.normal(size=50), "c": ["a"] * 50, "ts": [None] * 50})
-    run_one(data.DRIFT, ctx)
+    run_one(check_spec("DR.DRIFT"), ctx)
     assert ctx.evidence.computed[before:] == ["tabular-profile"]
     other = Policy.model_validate({"data": {"psi_bins": 5}})
     ctx2 = make_ctx(dossier, policy=other)
-    run_one(data.DRIFT, ctx2)
+    run_one(check_spec("DR.DRIFT"), ctx2)
     assert ctx2.evidence.computed == ["tabular-profile", "tabular-profile"]
 
 
@@ -265,7 +265,7 @@ def test_gzip_named_csv_is_read_with_a_note(
     make_ctx: MakeCtx, raw: Callable[[str, str | bytes], str]
 ) -> None:
     raw("train.csv", gzip.compress(GOOD_ROWS.encode()))
-    finding = run_one(data.VOLUME, make_ctx(data_dossier(train="train.csv")))
+    finding = run_one(check_spec("DR.VOLUME"), make_ctx(data_dossier(train="train.csv")))
     assert finding.outcome is Outcome.FAIL  # 20 rows per class: readable, and far too few
     assert finding.measured["class_counts"] == {"0": 20, "1": 20}
     assert "gzip-compressed" in finding.message
@@ -274,7 +274,7 @@ def test_gzip_named_csv_is_read_with_a_note(
 def test_semicolon_csv_is_sniffed(make_ctx: MakeCtx, raw: Callable[[str, str], str]) -> None:
     raw("train.csv", GOOD_ROWS.replace(",", ";"))
     ctx = make_ctx(data_dossier(train="train.csv"))
-    finding = run_one(data.MISSINGNESS, ctx)
+    finding = run_one(check_spec("DR.MISSINGNESS"), ctx)
     assert finding.outcome is Outcome.PASS
     assert set(finding.measured["judged_features"]) == {"x", "c"}  # type: ignore[arg-type]
 
@@ -285,7 +285,7 @@ def test_latin1_csv_is_read_with_a_note(
     rows = "city,y\n" + "".join(f"{c},{i % 2}\n" for i, c in enumerate(["Zürich", "Köln"] * 20))
     raw("train.csv", rows.encode("latin-1"))
     ctx = make_ctx(data_dossier(train="train.csv"))
-    volume = run_one(data.VOLUME, ctx)
+    volume = run_one(check_spec("DR.VOLUME"), ctx)
     assert volume.outcome is Outcome.FAIL and "not UTF-8" in volume.message
     table = open_table(tmp_path / "train.csv", "train.csv", null_values=[""])
     con = duckdb.connect()
@@ -300,9 +300,9 @@ def test_mixed_types_after_the_sniff_sample_become_text(
     raw("train.csv", "x,y\n" + body + "unknown,1\n")
     raw("serving.csv", "x\n" + "".join(f"{i}\n" for i in range(100)))
     ctx = make_ctx(data_dossier(train="train.csv", serving="serving.csv"))
-    volume = run_one(data.VOLUME, ctx)
+    volume = run_one(check_spec("DR.VOLUME"), ctx)
     assert "mixed types" in volume.message
-    schema = run_one(data.SCHEMA, ctx)
+    schema = run_one(check_spec("DR.SCHEMA"), ctx)
     # Training read x as text (one value is a word), serving has numbers: a changed type.
     assert schema.outcome is Outcome.FAIL
     assert "x" in schema.measured["type_mismatches"]  # type: ignore[operator]
@@ -361,7 +361,7 @@ def test_regression_label_must_be_numeric(
 ) -> None:
     raw("t.csv", "x,y\n" + "".join(f"{i},v{i}\n" for i in range(50)))
     found = run_one(
-        leakage.TARGET_LEAKAGE, make_ctx(data_dossier(train="t.csv", task="regression"))
+        check_spec("FE.TARGET_LEAKAGE"), make_ctx(data_dossier(train="t.csv", task="regression"))
     )
     assert found.outcome is Outcome.ERROR and "numeric label" in found.message
 
@@ -463,5 +463,5 @@ def test_awkward_but_valid_files(make_ctx: MakeCtx, tmp_path: Path) -> None:
     assert "tags" in drift.measured["skipped"]  # type: ignore[operator]
     leak = found["FE.TARGET_LEAKAGE"]
     assert 800 < leak.measured["rows_sampled"] < 1_200  # type: ignore[operator]
-    again = run_one(leakage.TARGET_LEAKAGE, make_ctx(dossier, policy=policy))
+    again = run_one(check_spec("FE.TARGET_LEAKAGE"), make_ctx(dossier, policy=policy))
     assert again.measured == leak.measured  # a content-keyed sample is deterministic too
