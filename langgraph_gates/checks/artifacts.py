@@ -15,15 +15,7 @@ from pathlib import Path
 
 from pydantic import JsonValue
 
-from langgraph_gates.checks.base import (
-    CheckContext,
-    Verdict,
-    error,
-    fail,
-    missing,
-    ok,
-    warn,
-)
+from langgraph_gates.checks.base import CheckContext, Verdict, error, fail, missing, ok, warn
 from langgraph_gates.evidence.artifact_scan import ArtifactScan, scan_artifact
 from langgraph_gates.evidence.store import file_sha256
 from langgraph_gates.state import EvidenceRef, Severity

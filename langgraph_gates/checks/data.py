@@ -29,15 +29,7 @@ from langgraph_gates.checks._loaders import (
     target_kind,
     train_profile,
 )
-from langgraph_gates.checks.base import (
-    CheckContext,
-    Verdict,
-    error,
-    judged,
-    missing,
-    ok,
-    warn,
-)
+from langgraph_gates.checks.base import CheckContext, Verdict, error, judged, missing, ok, warn
 from langgraph_gates.evidence.psi import psi
 from langgraph_gates.evidence.tabular import ColumnProfile, TableProfile
 from langgraph_gates.state import EvidenceRef, Outcome, Threshold

@@ -27,15 +27,7 @@ from collections.abc import Callable
 
 from pydantic import JsonValue
 
-from langgraph_gates.checks.base import (
-    CheckContext,
-    Verdict,
-    error,
-    judged,
-    missing,
-    ok,
-    warn,
-)
+from langgraph_gates.checks.base import CheckContext, Verdict, error, judged, missing, ok, warn
 from langgraph_gates.checks.predictions import usable_predictions
 from langgraph_gates.evidence.predictions import (
     AttributeFairness,

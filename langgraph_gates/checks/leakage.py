@@ -29,15 +29,7 @@ from langgraph_gates.checks._loaders import (
     validation_profile,
 )
 from langgraph_gates.checks._text import is_documented, short
-from langgraph_gates.checks.base import (
-    CheckContext,
-    Verdict,
-    error,
-    judged,
-    missing,
-    ok,
-    warn,
-)
+from langgraph_gates.checks.base import CheckContext, Verdict, error, judged, missing, ok, warn
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence.leakage import (
     OverlapReport,

@@ -21,15 +21,7 @@ from pydantic import JsonValue
 
 from langgraph_gates._names import closest
 from langgraph_gates.checks._loaders import train_profile
-from langgraph_gates.checks.base import (
-    CheckContext,
-    Verdict,
-    fail,
-    judged,
-    missing,
-    ok,
-    warn,
-)
+from langgraph_gates.checks.base import CheckContext, Verdict, fail, judged, missing, ok, warn
 from langgraph_gates.checks.predictions import load_predictions
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence.metrics import MetricsFile, read_metrics

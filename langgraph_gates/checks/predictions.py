@@ -11,13 +11,7 @@ from __future__ import annotations
 
 from pydantic import JsonValue
 
-from langgraph_gates.checks.base import (
-    CheckContext,
-    Verdict,
-    error,
-    judged,
-    missing,
-)
+from langgraph_gates.checks.base import CheckContext, Verdict, error, judged, missing
 from langgraph_gates.evidence.predictions import (
     PredictionsSummary,
     SliceColumn,

@@ -32,14 +32,7 @@ from langgraph_gates.checks._loaders import (
     train_profile,
 )
 from langgraph_gates.checks._text import is_documented
-from langgraph_gates.checks.base import (
-    CheckContext,
-    Verdict,
-    error,
-    judged,
-    missing,
-    ok,
-)
+from langgraph_gates.checks.base import CheckContext, Verdict, error, judged, missing, ok
 from langgraph_gates.evidence.proxy import ProxyReport, proxy_report
 from langgraph_gates.evidence.tabular import Family, TableProfile
 from langgraph_gates.policy import Band

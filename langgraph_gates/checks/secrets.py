@@ -12,15 +12,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from langgraph_gates.checks.base import (
-    CheckContext,
-    Verdict,
-    error,
-    fail,
-    missing,
-    ok,
-    warn,
-)
+from langgraph_gates.checks.base import CheckContext, Verdict, error, fail, missing, ok, warn
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence.secrets import (
     SecretHit,

@@ -17,12 +17,7 @@ from langgraph_gates.llm._context import (
     dossier_part,
     full_history,
 )
-from langgraph_gates.llm.schemas import (
-    GATE_SCHEMAS,
-    DossierDraft,
-    ExecutiveSummary,
-    field_name,
-)
+from langgraph_gates.llm.schemas import GATE_SCHEMAS, DossierDraft, ExecutiveSummary, field_name
 from langgraph_gates.llm.testing import empty_draft
 from langgraph_gates.state import GATE_IDS, Finding, GateResult, Outcome, Severity, Status
 

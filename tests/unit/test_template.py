@@ -19,12 +19,7 @@ from langgraph_gates.dossier import (
     TaskType,
     validate_dossier_unknown,
 )
-from langgraph_gates.template import (
-    DOSSIER_TEMPLATE,
-    EXAMPLES,
-    field_description,
-    render_template,
-)
+from langgraph_gates.template import DOSSIER_TEMPLATE, EXAMPLES, field_description, render_template
 
 # Every field the hand-written template had before it was rendered from the models.
 HAND_WRITTEN_FIELDS = {
