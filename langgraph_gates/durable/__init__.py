@@ -34,6 +34,7 @@ How the operations map onto LangGraph:
   diffed.
 """
 
+from langgraph_gates.durable import models
 from langgraph_gates.durable.models import (
     CheckpointInfo,
     EditResult,
@@ -50,19 +51,5 @@ from langgraph_gates.durable.models import (
 )
 from langgraph_gates.durable.reviews import Reviews, open_reviews
 
-__all__ = [
-    "CheckpointInfo",
-    "EditResult",
-    "FieldChange",
-    "FindingChange",
-    "FindingRef",
-    "GateDiff",
-    "ProgressCallback",
-    "ReviewDiff",
-    "ReviewHistory",
-    "ReviewStatus",
-    "ReviewSummary",
-    "Reviews",
-    "RunInfo",
-    "open_reviews",
-]
+__all__ = ["Reviews", "open_reviews"]
+__all__ += models.__all__

@@ -1,4 +1,4 @@
-"""Durable reviews through the Python API (langgraph_gates.reviews), on memory and SQLite.
+"""Durable reviews through the Python API (langgraph_gates.durable), on memory and SQLite.
 
 Re-runs are checked against two independent counts of what ran: the graph's ``updates`` stream
 (``ReviewStatus.executed``) and the ``gate_completed`` events each gate node emits itself.
@@ -14,18 +14,17 @@ from typing import Any
 import pytest
 import yaml
 
-from langgraph_gates.errors import ConfigError, DossierError, ReviewStateError
-from langgraph_gates.gates import GATES
-from langgraph_gates.policy import policy_from_mapping
-from langgraph_gates.report import render
-from langgraph_gates.reviews import (
-    Reviews,
+from langgraph_gates.durable import Reviews, open_reviews
+from langgraph_gates.durable._edits import (
     changed_fields,
-    open_reviews,
     parse_assignment,
     parse_override,
     set_path,
 )
+from langgraph_gates.errors import ConfigError, DossierError, ReviewStateError
+from langgraph_gates.gates import GATES
+from langgraph_gates.policy import policy_from_mapping
+from langgraph_gates.report import render
 from langgraph_gates.state import GATE_IDS, Recommendation, Status
 
 METRICS = {

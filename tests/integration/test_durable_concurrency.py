@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from langgraph_gates.reviews import open_reviews
+from langgraph_gates.durable import open_reviews
 from langgraph_gates.state import GATE_IDS
 
 N_REVIEWS = 20

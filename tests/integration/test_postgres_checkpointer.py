@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 
 from langgraph_gates.checkpoint import open_checkpointer
 from langgraph_gates.cli import app
+from langgraph_gates.durable import open_reviews
 from langgraph_gates.errors import ConfigError
-from langgraph_gates.reviews import open_reviews
 from langgraph_gates.state import GATE_IDS, Recommendation
 
 from .pg_server import PgServer, find_pg_bin, pg_server

@@ -6,8 +6,8 @@ import secrets
 import string
 from pathlib import Path
 
+from langgraph_gates.durable import open_reviews
 from langgraph_gates.report import render
-from langgraph_gates.reviews import open_reviews
 
 from ..conftest import EXAMPLES
 
