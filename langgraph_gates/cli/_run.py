@@ -1,19 +1,37 @@
 """What the commands that run gates share.
 
 Checking output options, opening the reviews with the narrator asked for, and reporting or
-saying where a review paused.
+saying where a review paused; and the run options themselves, declared once
+(:func:`with_run_options`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import inspect
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import typer
 
-from langgraph_gates.cli._common import EXIT_FAIL_ON, console, print_outcome
+from langgraph_gates.checkpoint import DEFAULT_DB
+from langgraph_gates.cli._common import EXIT_FAIL_ON, GateProgress, console, print_outcome
+from langgraph_gates.cli._options import (
+    DEFAULT_FORMATS,
+    DEFAULT_OUTPUT,
+    DbOpt,
+    FailOnOpt,
+    FormatOpt,
+    InteractiveOpt,
+    LeaseTtlOpt,
+    ModelOpt,
+    OutputOpt,
+    PauseOpt,
+    ProgressOpt,
+)
 from langgraph_gates.durable import Reviews, open_reviews
 from langgraph_gates.durable._common import check_gates
 from langgraph_gates.durable._lease import DEFAULT_LEASE_TTL
@@ -25,6 +43,7 @@ from langgraph_gates.state import Recommendation
 
 __all__ = [
     "FAIL_ON_LEVELS",
+    "RunOptions",
     "cache_dir_for",
     "check_output",
     "cli_reviews",
@@ -32,6 +51,7 @@ __all__ = [
     "narrator_for",
     "parse_formats",
     "parse_pause_after",
+    "with_run_options",
 ]
 
 FAIL_ON_LEVELS = {
@@ -146,3 +166,87 @@ def finish(
     print_outcome(report, files)
     if report.recommendation in FAIL_ON_LEVELS[fail_on]:
         raise typer.Exit(EXIT_FAIL_ON)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """The options of every command that runs gates (``review``, ``resume``, ``rerun``)."""
+
+    db: str
+    model: str | None
+    pause_after: str | None
+    interactive: bool
+    output_dir: Path
+    formats: str
+    fail_on: str
+    progress: bool
+    lease_ttl: float
+
+    def checked_formats(self) -> list[str]:
+        """``--format`` and ``--fail-on``, validated before anything runs."""
+        return check_output(self.formats, self.fail_on)
+
+    def pauses(self) -> list[str] | None:
+        """The pause plan asked for; ``None`` when neither option was given (keep the stored)."""
+        if self.pause_after is None and not self.interactive:
+            return None
+        return parse_pause_after(self.pause_after, self.interactive)
+
+    @contextmanager
+    def session(self, narrator: Narrator | None) -> Iterator[tuple[Reviews, GateProgress]]:
+        """The reviews of ``--db`` and the progress display, for one command."""
+        with (
+            cli_reviews(self.db, narrator, self.lease_ttl) as reviews,
+            GateProgress(enabled=self.progress) as show,
+        ):
+            yield reviews, show
+
+    def finish(self, snapshot: Any, review_id: str, formats: list[str]) -> None:
+        """Report the review (or say where it paused) as these options ask."""
+        finish(
+            snapshot,
+            review_id=review_id,
+            output_dir=self.output_dir,
+            formats=formats,
+            fail_on=self.fail_on,
+        )
+
+
+_RUN_OPTIONS = (
+    ("db", DbOpt, DEFAULT_DB),
+    ("model", ModelOpt, None),
+    ("pause_after", PauseOpt, None),
+    ("interactive", InteractiveOpt, False),
+    ("output_dir", OutputOpt, DEFAULT_OUTPUT),
+    ("formats", FormatOpt, DEFAULT_FORMATS),
+    ("fail_on", FailOnOpt, "never"),
+    ("progress", ProgressOpt, True),
+    ("lease_ttl", LeaseTtlOpt, DEFAULT_LEASE_TTL),
+)
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def with_run_options(command: Command) -> Command:
+    """Give a command the run options, declared once, as one ``run: RunOptions`` argument.
+
+    Typer reads a command's options from its signature, so the wrapper's signature is the
+    command's own (without ``run``) followed by the shared options.
+    """
+    own = [
+        p
+        for p in inspect.signature(command, eval_str=True).parameters.values()
+        if p.name != "run"
+    ]
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=hint)
+        for name, hint, default in _RUN_OPTIONS
+    ]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        run = RunOptions(**{name: kwargs.pop(name) for name, _, _ in _RUN_OPTIONS})
+        command(*args, run=run, **kwargs)
+
+    wrapper.__signature__ = inspect.Signature(own + shared)  # type: ignore[attr-defined]
+    return cast(Command, wrapper)

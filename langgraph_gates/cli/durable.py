@@ -14,30 +14,15 @@ from rich.table import Table
 
 from langgraph_gates._terminal import safe_json, safe_text
 from langgraph_gates.checkpoint import DEFAULT_DB, describe_db
-from langgraph_gates.cli._common import GateProgress, console, err_console, handle_errors
+from langgraph_gates.cli._common import console, err_console, handle_errors
 from langgraph_gates.cli._options import (
-    DEFAULT_FORMATS,
-    DEFAULT_OUTPUT,
     ByOpt,
     DbOpt,
-    FailOnOpt,
-    FormatOpt,
     IdArg,
-    InteractiveOpt,
     LeaseTtlOpt,
-    ModelOpt,
-    OutputOpt,
-    PauseOpt,
-    ProgressOpt,
     ReasonOpt,
 )
-from langgraph_gates.cli._run import (
-    check_output,
-    cli_reviews,
-    finish,
-    narrator_for,
-    parse_pause_after,
-)
+from langgraph_gates.cli._run import RunOptions, cli_reviews, narrator_for, with_run_options
 from langgraph_gates.durable import ReviewStatus
 from langgraph_gates.durable._common import require_name_and_reason
 from langgraph_gates.durable._edits import parse_assignment, parse_override
@@ -56,17 +41,12 @@ __all__ = [
 ]
 
 
-def _pauses(pause_after: str | None, interactive: bool) -> list[str] | None:
-    if pause_after is None and not interactive:
-        return None
-    return parse_pause_after(pause_after, interactive)
-
-
 def _say(status: ReviewStatus) -> None:
     for note in status.notes:
         console.print(f"• {note}", soft_wrap=True)
 
 
+@with_run_options
 def resume_command(
     review_id: IdArg,
     approve: Annotated[
@@ -78,24 +58,16 @@ def resume_command(
     ] = None,
     reason: ReasonOpt = None,
     by: ByOpt = None,
-    pause_after: PauseOpt = None,
-    interactive: InteractiveOpt = False,
-    db: DbOpt = DEFAULT_DB,
-    model: ModelOpt = None,
-    output_dir: OutputOpt = DEFAULT_OUTPUT,
-    formats: FormatOpt = DEFAULT_FORMATS,
-    fail_on: FailOnOpt = "never",
-    progress: ProgressOpt = True,
-    lease_ttl: LeaseTtlOpt = DEFAULT_LEASE_TTL,
+    *,
+    run: RunOptions,
 ) -> None:
     """Go on with a paused or interrupted review; record approval or overrides."""
     with handle_errors():
-        fmt_list = check_output(formats, fail_on)
+        formats = run.checked_formats()
         overrides = dict(parse_override(o) for o in override or [])
         require_name_and_reason(overrides, by, reason)
-        pauses = _pauses(pause_after, interactive)
-        narrator = narrator_for(model)
-        with cli_reviews(db, narrator, lease_ttl) as reviews, GateProgress(enabled=progress) as show:
+        pauses = run.pauses()
+        with run.session(narrator_for(run.model)) as (reviews, show):
             status = reviews.resume(
                 review_id,
                 approve=approve,
@@ -109,9 +81,7 @@ def resume_command(
         if not status.executed and not status.next:
             console.print(f"Review {review_id} is finished: {status.recommendation or '?'}.")
             return
-        finish(
-            status, review_id=review_id, output_dir=output_dir, formats=fmt_list, fail_on=fail_on
-        )
+        run.finish(status, review_id, formats)
 
 
 def edit_command(
@@ -158,6 +128,7 @@ def edit_command(
             )
 
 
+@with_run_options
 def rerun_command(
     review_id: IdArg,
     from_gate: Annotated[
@@ -168,22 +139,14 @@ def rerun_command(
     ] = None,
     by: ByOpt = None,
     reason: ReasonOpt = None,
-    pause_after: PauseOpt = None,
-    interactive: InteractiveOpt = False,
-    db: DbOpt = DEFAULT_DB,
-    model: ModelOpt = None,
-    output_dir: OutputOpt = DEFAULT_OUTPUT,
-    formats: FormatOpt = DEFAULT_FORMATS,
-    fail_on: FailOnOpt = "never",
-    progress: ProgressOpt = True,
-    lease_ttl: LeaseTtlOpt = DEFAULT_LEASE_TTL,
+    *,
+    run: RunOptions,
 ) -> None:
     """Re-run a review from a gate as a new run (earlier runs stay in the history)."""
     with handle_errors():
-        fmt_list = check_output(formats, fail_on)
-        pauses = _pauses(pause_after, interactive) or []
-        narrator = narrator_for(model)
-        with cli_reviews(db, narrator, lease_ttl) as reviews, GateProgress(enabled=progress) as show:
+        formats = run.checked_formats()
+        pauses = run.pauses() or []
+        with run.session(narrator_for(run.model)) as (reviews, show):
             status = reviews.rerun(
                 review_id,
                 from_gate=from_gate,
@@ -194,9 +157,7 @@ def rerun_command(
             )
         console.print(f"Run {status.run} of review {review_id}.")
         _say(status)
-        finish(
-            status, review_id=review_id, output_dir=output_dir, formats=fmt_list, fail_on=fail_on
-        )
+        run.finish(status, review_id, formats)
 
 
 def _fmt_time(value: str | None) -> str:

@@ -9,33 +9,18 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from langgraph_gates.checkpoint import DEFAULT_DB
 from langgraph_gates.cli._common import GateProgress, console, handle_errors, warn_unknown
 from langgraph_gates.cli._options import (
-    DEFAULT_FORMATS,
-    DEFAULT_OUTPUT,
     ContextModeOpt,
-    DbOpt,
-    FailOnOpt,
-    FormatOpt,
-    InteractiveOpt,
-    LeaseTtlOpt,
     MaxRetriesOpt,
-    ModelOpt,
-    OutputOpt,
-    PauseOpt,
-    ProgressOpt,
     TemperatureOpt,
     TimeoutOpt,
 )
 from langgraph_gates.cli._run import (
-    check_output,
-    cli_reviews,
-    finish,
+    RunOptions,
     narrator_for,
-    parse_pause_after,
+    with_run_options,
 )
-from langgraph_gates.durable._lease import DEFAULT_LEASE_TTL
 from langgraph_gates.errors import ConfigError
 from langgraph_gates.policy import load_policy
 
@@ -70,6 +55,7 @@ def _check_run_settings(context_mode: str, as_of: str | None) -> None:
             raise ConfigError(f"not a date: {as_of!r}", field="--as-of") from None
 
 
+@with_run_options
 def review_command(
     dossier: Annotated[
         Path | None, typer.Argument(help="The dossier (YAML or JSON).", show_default=False)
@@ -80,16 +66,9 @@ def review_command(
     policy: Annotated[
         Path | None, typer.Option("--policy", help="A YAML policy file overriding thresholds.")
     ] = None,
-    output_dir: OutputOpt = DEFAULT_OUTPUT,
-    formats: FormatOpt = DEFAULT_FORMATS,
-    fail_on: FailOnOpt = "never",
     review_id: Annotated[
         str | None, typer.Option("--id", help="Review id (thread id); new if not given.")
     ] = None,
-    db: DbOpt = DEFAULT_DB,
-    pause_after: PauseOpt = None,
-    interactive: InteractiveOpt = False,
-    model: ModelOpt = None,
     context_mode: ContextModeOpt = "digest",
     temperature: TemperatureOpt = None,
     timeout: TimeoutOpt = None,
@@ -100,29 +79,29 @@ def review_command(
     allow_outside: Annotated[
         bool, typer.Option("--allow-outside", help="Let dossier paths leave the dossier's folder.")
     ] = False,
-    progress: ProgressOpt = True,
     strict: Annotated[
         bool,
         typer.Option("--strict", help="Refuse a dossier with fields the format does not know."),
     ] = False,
-    lease_ttl: LeaseTtlOpt = DEFAULT_LEASE_TTL,
+    *,
+    run: RunOptions,
 ) -> None:
     """Review a model for production readiness through the seven gates."""
     with handle_errors():
-        fmt_list = check_output(formats, fail_on)
+        formats = run.checked_formats()
         _check_run_settings(context_mode, as_of)
         if dossier is None and not text:
             raise ConfigError("give a dossier file or --text", field="DOSSIER")
-        pauses = parse_pause_after(pause_after, interactive)
+        pauses = run.pauses() or []
         loaded_policy = load_policy(policy)
         narrator = narrator_for(
-            model,
+            run.model,
             context_mode=context_mode,
             temperature=temperature,
             timeout=timeout,
             max_retries=max_retries,
         )
-        with cli_reviews(db, narrator, lease_ttl) as reviews, GateProgress(enabled=progress) as show:
+        with run.session(narrator) as (reviews, show):
             status = reviews.start(
                 dossier,
                 text=text,
@@ -134,10 +113,4 @@ def review_command(
                 strict=strict,
                 on_progress=_Progress(show),
             )
-        finish(
-            status,
-            review_id=status.review_id,
-            output_dir=output_dir,
-            formats=fmt_list,
-            fail_on=fail_on,
-        )
+        run.finish(status, status.review_id, formats)

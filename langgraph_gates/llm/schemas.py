@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from langgraph_gates.dossier import TaskType
 from langgraph_gates.gates import GATES
 from langgraph_gates.gates.spec import GateSpec
 
@@ -150,19 +151,7 @@ class ExecutiveSummary(_Schema):
 class _ModelPart(_Schema):
     name: str | None = Field(description="The model's name, or null.")
     version: str | None = Field(description="Its version, or null.")
-    task: (
-        Literal[
-            "binary_classification",
-            "multiclass_classification",
-            "regression",
-            "ranking",
-            "forecasting",
-            "generation",
-            "reinforcement_learning",
-            "other",
-        ]
-        | None
-    ) = Field(description="The ML task, or null if not stated.")
+    task: TaskType | None = Field(description="The ML task, or null if not stated.")
     use_case: str | None = Field(description="The business use case in one line, or null.")
     algorithms: list[str] = Field(description="Candidate algorithms named in the text.")
 
