@@ -385,16 +385,7 @@ class Reviews:
                 reason=step.why,
             )
             audit = [approval, *step.entries]
-        update = {
-            "overrides": [o.model_dump(mode="json") for o in step.made],
-            "audit": audit_dump(audit),
-        }
-        self._validate(step.head.values, update)
-        config = self.graph.update_state(
-            config_for(step.review_id, checkpoint_id(step.head.config), step.meta),
-            update,
-            as_node=GATE_IDS[-1],
-        )
+        config = self._record(step, audit, as_node=GATE_IDS[-1])
         notes.append("overrides applied: only the formatter re-ran")
         if step.stale:
             notes.append(
@@ -430,17 +421,23 @@ class Reviews:
                 step.tree, step.stale[0], run=run, overrides=step.made, audit=audit, meta=step.meta
             )
         else:
-            update = {
-                "overrides": [o.model_dump(mode="json") for o in step.made],
-                "audit": audit_dump(audit),
-            }
-            self._validate(step.head.values, update)
-            config = self.graph.update_state(
-                config_for(step.review_id, checkpoint_id(step.head.config), step.meta),
-                update,
-                as_node=prev_node(position),
-            )
+            config = self._record(step, audit, as_node=prev_node(position))
         return self._go_on(step, config, pauses, notes)
+
+    def _record(
+        self, step: _Resume, audit: Sequence[AuditEntry], *, as_node: str
+    ) -> RunnableConfig:
+        """Write the decision (overrides and audit) on the head checkpoint, as ``as_node``."""
+        update = {
+            "overrides": [o.model_dump(mode="json") for o in step.made],
+            "audit": audit_dump(audit),
+        }
+        self._validate(step.head.values, update)
+        return self.graph.update_state(
+            config_for(step.review_id, checkpoint_id(step.head.config), step.meta),
+            update,
+            as_node=as_node,
+        )
 
     def _go_on(
         self, step: _Resume, config: RunnableConfig, pauses: Sequence[str], notes: list[str]
