@@ -157,7 +157,7 @@ def write(out: Path, label: str, row: str, items: int) -> None:
         "What moved the numbers (issue 13): the YAML is parsed by libyaml (`CSafeLoader`, the",
         "alias and depth guards run on its event stream); redaction is memoized by content, so",
         "the input's redaction, the dispatcher's and SEC.SECRETS' share one scan (an unseen",
-        "mapping is always scanned); the SQLite checkpointer (`langgraph_gates/_sqlite_saver.py`)",
+        "mapping is always scanned); the checkpointers (`langgraph_gates/_blob_saver.py`)",
         "stores every value over 16 KiB once per database in `gates_blobs`, by content hash,",
         "with a reference in each checkpoint and write, instead of the whole dossier in all 11",
         "checkpoints. The reports (16 MB: the gate tables quote the 54,000 assumptions) are",

@@ -86,9 +86,10 @@ def open_checkpointer(url: str | Path | None = DEFAULT_DB) -> Iterator[BaseCheck
 
 @contextmanager
 def _postgres(url: str) -> Iterator[BaseCheckpointSaver[Any]]:
-    from langgraph.checkpoint.postgres import PostgresSaver
     from psycopg import Connection
     from psycopg.rows import dict_row
+
+    from langgraph_gates._postgres_saver import DedupPostgresSaver
 
     url_pg = url.replace("postgresql+psycopg://", "postgresql://")
     try:
@@ -101,7 +102,7 @@ def _postgres(url: str) -> Iterator[BaseCheckpointSaver[Any]]:
             f"cannot open PostgreSQL checkpointer: {_reason(exc, url_pg)}", field="--db"
         ) from None
     with conn:
-        saver = PostgresSaver(conn, serde=serializer())
+        saver = DedupPostgresSaver(conn, serde=serializer())
         try:
             with _setup_lock(conn):
                 saver.setup()
@@ -146,7 +147,7 @@ def _reason(exc: Exception, url: str) -> str:
 
 @contextmanager
 def _sqlite(path: Path) -> Iterator[BaseCheckpointSaver[Any]]:
-    from langgraph_gates._sqlite_saver import DedupSqliteSaver
+    from langgraph_gates._blob_saver import DedupSqliteSaver
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -135,3 +135,44 @@ def test_unreachable_postgres_is_one_clear_error(tmp_path: Path) -> None:
         pass
     assert "cannot open PostgreSQL" in info.value.one_line()
     assert "hunter2" not in info.value.one_line()
+
+
+def test_large_dossier_is_stored_once_and_deleted_with_its_review(
+    server: PgServer, tmp_path: Path
+) -> None:
+    """Issue 13 on PostgreSQL: before, the list items of a large dossier were stored 14 times
+    (the ``gates`` channel, a new version after every gate, repeated the gate result quoting
+    them); now once, plus the gate result that quotes them."""
+    import psycopg
+
+    from .test_large_dossier import ITEMS, LAST, _dossier
+
+    path, _ = _dossier(tmp_path / "churn")
+    url = server.url(dbname="postgres")
+    queries = (
+        "SELECT blob FROM checkpoint_blobs WHERE thread_id = 'big'",
+        "SELECT blob FROM checkpoint_writes WHERE thread_id = 'big'",
+        "SELECT value FROM gates_blobs",
+    )
+
+    def copies() -> int:
+        with psycopg.connect(url) as conn:
+            return sum(
+                bytes(row[0]).count(LAST.encode())
+                for query in queries
+                for row in conn.execute(query)
+                if row[0] is not None
+            )
+
+    with open_reviews(url, cache_dir=tmp_path / "cache") as reviews:
+        reviews.start(path, review_id="big", as_of="2026-11-28")
+        assert not reviews.rerun("big", from_gate="responsible_ai", by="test").next
+        history = list(reviews.graph.get_state_history({"configurable": {"thread_id": "big"}}))
+        assert all(
+            len(s.values["dossier"]["problem"]["assumptions"]) == ITEMS
+            for s in history
+            if s.values.get("dossier")
+        )
+        assert 1 <= copies() <= 2
+        reviews.checkpointer.delete_thread("big")
+    assert copies() == 0
