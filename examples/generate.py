@@ -193,6 +193,31 @@ def _binary_metrics(y: np.ndarray, score: np.ndarray, threshold: float) -> dict[
     }
 
 
+def _binary_predictions(
+    pipe: Pipeline,
+    sample: pd.DataFrame,
+    valid: pd.DataFrame,
+    *,
+    label: str,
+    features: list[str],
+    groups: list[str],
+    threshold: float,
+) -> pd.DataFrame:
+    """The predictions file of a binary example: a training sample and the validation rows."""
+    parts = [
+        frame[groups].assign(
+            split=split,
+            y_true=frame[label],
+            y_score=pipe.predict_proba(frame[features])[:, 1],
+        )
+        for split, frame in (("train", sample), ("validation", valid))
+    ]
+    preds = pd.concat(parts)
+    preds["y_score"] = preds["y_score"].round(5)
+    preds["y_pred"] = (preds["y_score"] >= threshold).astype(int)
+    return preds[["split", "y_true", "y_score", "y_pred", *groups]]
+
+
 def generate_churn(folder: Path) -> None:
     rng = np.random.default_rng(20261001)
     train = churn_accounts(rng, 42_000, dt.date(2025, 1, 1), 546)  # to 2026-06-30
@@ -242,21 +267,10 @@ def generate_churn(folder: Path) -> None:
 
     sample = train.sample(6_000, random_state=3)
     groups = ["region", "company_size", "plan", "contract_type"]
-    preds = pd.concat(
-        [
-            sample[groups].assign(
-                split="train",
-                y_true=sample["churned"],
-                y_score=pipe.predict_proba(sample[features])[:, 1],
-            ),
-            valid[groups].assign(split="validation", y_true=valid["churned"], y_score=s_valid),
-        ]
+    preds = _binary_predictions(
+        pipe, sample, valid, label="churned", features=features, groups=groups, threshold=threshold
     )
-    preds["y_score"] = preds["y_score"].round(5)
-    preds["y_pred"] = (preds["y_score"] >= threshold).astype(int)
-    preds[["split", "y_true", "y_score", "y_pred", *groups]].to_csv(
-        folder / "eval/predictions.csv", index=False
-    )
+    preds.to_csv(folder / "eval/predictions.csv", index=False)
 
     (folder / "model").mkdir(parents=True, exist_ok=True)
     joblib.dump(pipe, folder / "model/model.joblib", compress=3)
@@ -496,22 +510,16 @@ def generate_fraud_detection(folder: Path) -> None:
 
     sample = train.sample(8_000, random_state=5)
     groups = ["cardholder_age_band", "channel", "merchant_category"]
-    preds = pd.concat(
-        [
-            sample[groups].assign(
-                split="train",
-                y_true=sample["is_fraud"],
-                y_score=pipe.predict_proba(sample[FRAUD_FEATURES])[:, 1],
-            ),
-            valid[groups].assign(split="validation", y_true=y_valid, y_score=s_valid),
-        ]
+    preds = _binary_predictions(
+        pipe,
+        sample,
+        valid,
+        label="is_fraud",
+        features=FRAUD_FEATURES,
+        groups=groups,
+        threshold=threshold,
     )
-    preds["y_score"] = preds["y_score"].round(5)
-    preds["y_pred"] = (preds["y_score"] >= threshold).astype(int)
-    _write_compact(
-        preds[["split", "y_true", "y_score", "y_pred", *groups]],
-        folder / "eval/predictions.parquet",
-    )
+    _write_compact(preds, folder / "eval/predictions.parquet")
 
     artifact = folder / "model/model.pkl"
     artifact.parent.mkdir(parents=True, exist_ok=True)
@@ -695,22 +703,16 @@ def generate_job_matching(folder: Path) -> None:
 
     sample = train.sample(6_000, random_state=8)
     groups = [*JOB_SENSITIVE, "job_family", "seniority"]
-    preds = pd.concat(
-        [
-            sample[groups].assign(
-                split="train",
-                y_true=sample["shortlisted"],
-                y_score=pipe.predict_proba(sample[JOB_FEATURES])[:, 1],
-            ),
-            valid[groups].assign(split="validation", y_true=y_valid, y_score=s_valid),
-        ]
+    preds = _binary_predictions(
+        pipe,
+        sample,
+        valid,
+        label="shortlisted",
+        features=JOB_FEATURES,
+        groups=groups,
+        threshold=threshold,
     )
-    preds["y_score"] = preds["y_score"].round(5)
-    preds["y_pred"] = (preds["y_score"] >= threshold).astype(int)
-    _write_compact(
-        preds[["split", "y_true", "y_score", "y_pred", *groups]],
-        folder / "eval/predictions.parquet",
-    )
+    _write_compact(preds, folder / "eval/predictions.parquet")
 
     config = folder / "config/matching_service.yaml"
     config.parent.mkdir(parents=True, exist_ok=True)
