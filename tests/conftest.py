@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import ipaddress
 import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,3 +80,12 @@ def run_one(spec: CheckSpec, ctx: CheckContext) -> Finding:
     findings = run_check(spec, ctx, owner="owner")
     assert len(findings) == 1, findings
     return findings[0]
+
+
+def write_csv(path: Path, columns: dict[str, Sequence[Any]]) -> None:
+    """Write columns of equal length as a CSV with a header."""
+    names = list(columns)
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(names)
+        w.writerows(zip(*(columns[n] for n in names), strict=True))

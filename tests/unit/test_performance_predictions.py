@@ -3,10 +3,8 @@ slice gaps. Expected numbers come from scikit-learn or a hand-written computatio
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +27,7 @@ from langgraph_gates.evidence.store import EvidenceStore
 from langgraph_gates.policy import Policy
 from langgraph_gates.state import Outcome
 
-from ..conftest import MakeCtx, run_one
-
-
-def write_csv(path: Path, columns: dict[str, Sequence[Any]]) -> None:
-    """Write columns of equal length as a CSV with a header."""
-    names = list(columns)
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(names)
-        w.writerows(zip(*(columns[n] for n in names), strict=True))
+from ..conftest import MakeCtx, run_one, write_csv
 
 
 def dossier(**performance: Any) -> dict[str, Any]:
