@@ -118,6 +118,11 @@ class Tally:
     missed: list[str] = field(default_factory=list)
     false_positives: list[str] = field(default_factory=list)
 
+    def add(self, other: Tally) -> None:
+        """Add another tally's counts and seconds (not its lists of files) to this one."""
+        for name in ("malicious", "caught", "benign", "benign_failed", "crashed", "seconds"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
 
 def load_manifest(set_dir: Path) -> list[tuple[Path, str]]:
     """The (sample path, label) rows of one sample set."""
@@ -224,13 +229,7 @@ def main() -> None:
     for set_dir in sets:
         for name in names:
             t = results[(set_dir.name, name)]
-            total = totals[name]
-            total.malicious += t.malicious
-            total.caught += t.caught
-            total.benign += t.benign
-            total.benign_failed += t.benign_failed
-            total.crashed += t.crashed
-            total.seconds += t.seconds
+            totals[name].add(t)
             lines.append(
                 f"| {set_dir.name} | {name} | {t.caught}/{t.malicious} | "
                 f"{t.benign_failed}/{t.benign} | {t.crashed} | {t.seconds:.3f} |"

@@ -55,7 +55,21 @@ __all__ = [
     "Source",
     "load_cases",
     "materialize",
+    "run_dir_args",
 ]
+
+
+def run_dir_args(run_dir: Path, formats: str = "txt,md,json,html") -> list[str]:
+    """`gates review` options that keep the database and the reports in ``run_dir``."""
+    return [
+        "--db",
+        str(run_dir / "reviews.sqlite"),
+        "--output-dir",
+        str(run_dir / "out"),
+        "--format",
+        formats,
+        "--no-progress",
+    ]
 
 
 # --- the manifest ---------------------------------------------------------------------------
@@ -182,15 +196,9 @@ class Built:
             args += ["--policy", str(self.policy)]
         return [
             *args,
-            "--db",
-            str(self.run_dir / "reviews.sqlite"),
-            "--output-dir",
-            str(self.run_dir / "out"),
-            "--format",
-            formats,
+            *run_dir_args(self.run_dir, formats),
             "--as-of",
             AS_OF,
-            "--no-progress",
             *(a.replace("{folder}", str(self.folder)) for a in self.case.args),
         ]
 

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from tests.corpus.build import REPO_ROOT
 
-__all__ = ["RECORDS_DIR", "Record", "read_records", "write_record"]
+if TYPE_CHECKING:
+    from tests.corpus.runner import CliRun
+
+__all__ = ["RECORDS_DIR", "Record", "read_records", "record_runs", "write_record"]
 
 RECORDS_DIR = Path(
     os.environ.get("GATES_RELIABILITY_DIR", REPO_ROOT / "test-artifacts" / "reliability")
@@ -45,6 +50,23 @@ def write_record(record: Record) -> Path:
     tmp.write_text(record.model_dump_json(indent=1), encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def record_runs(
+    suite: str, name: str, runs: Sequence[CliRun], failures: list[str], **counts: Any
+) -> Path:
+    """Write the record of a test that made ``runs`` and saw ``failures`` (the tracebacks are
+    summed over the runs; ``counts`` are the other fields, ``inputs`` among them)."""
+    return write_record(
+        Record(
+            suite=suite,
+            name=name,
+            tracebacks=sum(r.tracebacks for r in runs),
+            expectation_failures=len(failures),
+            detail=failures,
+            **counts,
+        )
+    )
 
 
 def read_records(folder: Path = RECORDS_DIR) -> list[Record]:

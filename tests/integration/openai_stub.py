@@ -30,9 +30,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["RecordedRequest", "StubState", "openai_stub"]
+if TYPE_CHECKING:
+    import pytest
+
+__all__ = ["RecordedRequest", "RunningStub", "StubState", "openai_stub", "openai_stub_in_env"]
 
 FAULTS = ("ok", "429", "500", "slow", "malformed")
 
@@ -304,3 +307,13 @@ def openai_stub(state: StubState | None = None) -> Iterator[RunningStub]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@contextmanager
+def openai_stub_in_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[RunningStub]:
+    """The stub, reachable by this process and by child processes (``OPENAI_BASE_URL`` and a
+    placeholder ``OPENAI_API_KEY`` set through ``monkeypatch``)."""
+    with openai_stub() as running:
+        monkeypatch.setenv("OPENAI_BASE_URL", running.url)
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-secret")
+        yield running

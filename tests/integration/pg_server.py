@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["PgServer", "find_pg_bin", "pg_server"]
+__all__ = ["PgServer", "find_pg_bin", "pg_server", "pg_server_for_tests"]
 
 
 def _version_key(path: Path) -> tuple[int, ...]:
@@ -145,3 +145,18 @@ def pg_server(bin_dir: Path | None = None) -> Iterator[PgServer]:
             run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def pg_server_for_tests() -> Iterator[PgServer]:
+    """:func:`pg_server` for a fixture: without the binaries the test skips locally with the
+    reason; in CI (``CI=true``) it fails instead, since .ci/run installs the server."""
+    import pytest
+
+    if find_pg_bin() is None:
+        reason = "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; CI must install them (.ci/run)")
+        pytest.skip(reason)
+    with pg_server() as running:
+        yield running

@@ -7,9 +7,7 @@ from pathlib import Path
 import yaml
 
 
-def write_small_dossier(
-    folder: Path, *, name: str, version: str, objective: str, label: str
-) -> Path:
+def write_small_dossier(folder: Path, name: str, version: str, objective: str, label: str) -> Path:
     """Write ``folder/dossier.yaml`` naming a model, an objective and a label; return its path."""
     folder.mkdir(parents=True)
     path = folder / "dossier.yaml"

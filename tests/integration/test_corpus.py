@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from langgraph_gates.dossier import Dossier
 from tests.corpus.build import FILES_DIR, Case, load_cases, materialize
-from tests.corpus.records import Record, write_record
+from tests.corpus.records import Record, record_runs, write_record
 from tests.corpus.runner import CliRun, problems, run_case, run_inprocess
 
 from ..conftest import EXAMPLES
@@ -88,18 +89,7 @@ REQUIRED_KINDS = {
     "zip-pickle with a malicious member": "zip_pickle_malicious_extra_member",
     "contradictory policy": "policy_contradictory",
 }
-SECTIONS = (
-    "model",
-    "problem",
-    "data",
-    "features",
-    "performance",
-    "responsible_ai",
-    "security",
-    "deployment",
-    "owners",
-    "description",
-)
+SECTIONS = tuple(Dossier.model_fields)
 
 
 def test_the_corpus_covers_the_issue() -> None:
@@ -178,17 +168,10 @@ def test_hostile_edit_values(tmp_path: Path) -> None:
     after = run_inprocess(["show", "edit-me", "--format", "json", *db])
     if _stored(after) != _stored(before) or after.stderr.strip():
         failures.append(f"a refused edit changed the stored review: {after.stderr[-500:]}")
-    write_record(
-        Record(
-            suite="corpus",
-            name="hostile edit values (in-process)",
-            inputs=len(HOSTILE_EDITS),
-            tracebacks=sum(r.tracebacks for r in runs),
-            payloads_executed=int(built.marker.exists()),
-            expectation_failures=len(failures),
-            detail=failures,
-        )
-    )
+    record_runs(
+        "corpus", "hostile edit values (in-process)", runs, failures,
+        inputs=len(HOSTILE_EDITS), payloads_executed=int(built.marker.exists()),
+    )  # fmt: skip
     assert not built.marker.exists()
     assert failures == []
 
@@ -265,14 +248,5 @@ def test_mutated_example_evidence(tmp_path: Path) -> None:
                 f"mutant {k} ({', '.join(hit)}): exit {run.exit_code}, {crashed}\n"
                 f"{run.output[-1500:]}"
             )
-    write_record(
-        Record(
-            suite="corpus",
-            name="mutated example evidence (in-process)",
-            inputs=len(runs),
-            tracebacks=sum(r.tracebacks for r in runs),
-            expectation_failures=len(failures),
-            detail=failures,
-        )
-    )
+    record_runs("corpus", "mutated example evidence (in-process)", runs, failures, inputs=len(runs))
     assert failures == [], "\n".join(failures)

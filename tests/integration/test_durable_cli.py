@@ -11,9 +11,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,8 @@ from langgraph_gates.cli import app
 from langgraph_gates.graph import build_graph
 from langgraph_gates.state import GATE_IDS
 
+from .slow_gate import start_slow_gate
+
 TITLES = {
     "problem_framing": "[1/7]",
     "data_readiness": "[2/7]",
@@ -36,10 +35,6 @@ TITLES = {
     "security_robustness": "[6/7]",
     "deployment_monitoring": "[7/7]",
 }
-
-# Runs `gates ARGS...` with the first check of GATE sleeping (a real process to kill or stop).
-SLOW_GATE_SCRIPT = Path(__file__).with_name("slow_gate.py")
-
 
 TRANSFORMS = (
     "log(seats) and tenure in months, one-hot encoded region; all fitted on the training split "
@@ -72,24 +67,8 @@ def cli(*args: str, ok: bool = True, env: dict[str, str] | None = None) -> Any:
 
 def start_killed(tmp_path: Path, gate: str, *args: str) -> None:
     """Run ``gates ARGS`` with ``gate`` slow and SIGKILL the process while the gate runs."""
-    script = SLOW_GATE_SCRIPT
-    marker = tmp_path / f"{gate}.started"
-    proc = subprocess.Popen(
-        [sys.executable, str(script), gate, str(marker), *args],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = start_slow_gate(tmp_path, gate, tmp_path / f"{gate}.started", *args)
     try:
-        deadline = time.monotonic() + 60
-        while not marker.exists():
-            if proc.poll() is not None:
-                out, err = proc.communicate()
-                pytest.fail(f"the review ended before {gate} started:\n{out}\n{err}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"{gate} did not start within 60 s")
-            time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
         proc.wait(timeout=30)

@@ -26,10 +26,11 @@ import numpy as np
 import pytest
 import yaml
 
-from tests.corpus.build import AS_OF, load_cases, materialize
-from tests.corpus.records import Record, write_record
+from tests.conftest import PROVIDER_ENV, clear_provider_env
+from tests.corpus.build import AS_OF, load_cases, materialize, run_dir_args
+from tests.corpus.records import record_runs
 from tests.corpus.runner import CliRun, run_inprocess
-from tests.integration.openai_stub import RunningStub, openai_stub
+from tests.integration.openai_stub import RunningStub, openai_stub_in_env
 from tests.unit import malicious_artifacts as ma
 
 pytestmark = pytest.mark.slow
@@ -108,17 +109,9 @@ ARTIFACTS: dict[str, tuple[str, Callable[[Path, Path], Path], str]] = {
 def _record(
     name: str, inputs: int, runs: list[CliRun], ran: int, failures: list[str], started: float
 ) -> None:
-    write_record(
-        Record(
-            suite="execution",
-            name=name,
-            inputs=inputs,
-            tracebacks=sum(r.tracebacks for r in runs),
-            payloads_executed=ran,
-            expectation_failures=len(failures),
-            seconds=round(time.perf_counter() - started, 2),
-            detail=failures,
-        )
+    seconds = round(time.perf_counter() - started, 2)
+    record_runs(
+        "execution", name, runs, failures, inputs=inputs, payloads_executed=ran, seconds=seconds
     )
 
 
@@ -158,26 +151,11 @@ def test_the_payloads_are_live(tmp_path: Path) -> None:
 
 @pytest.fixture
 def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("GATES_MODEL", "GATES_DB", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+    clear_provider_env(monkeypatch, tmp_path, (*PROVIDER_ENV, "GATES_DB"))
 
 
 def _argv(dossier: Path, run_dir: Path, *extra: str) -> list[str]:
-    return [
-        "review",
-        str(dossier),
-        "--db",
-        str(run_dir / "reviews.sqlite"),
-        "--output-dir",
-        str(run_dir / "out"),
-        "--format",
-        "txt,md,json,html",
-        "--as-of",
-        AS_OF,
-        "--no-progress",
-        *extra,
-    ]
+    return ["review", str(dossier), *run_dir_args(run_dir), "--as-of", AS_OF, *extra]
 
 
 @pytest.mark.parametrize("name", list(ARTIFACTS))
@@ -259,12 +237,8 @@ INJECTIONS = [
 
 @pytest.fixture
 def stub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RunningStub]:
-    for name in ("GATES_MODEL", "GATES_DB", "OPENAI_API_BASE", "AZURE_OPENAI_ENDPOINT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    with openai_stub() as running:
-        monkeypatch.setenv("OPENAI_BASE_URL", running.url)
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-secret")
+    clear_provider_env(monkeypatch, tmp_path, (*PROVIDER_ENV, "GATES_DB"))
+    with openai_stub_in_env(monkeypatch) as running:
         yield running
 
 

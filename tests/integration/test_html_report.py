@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -119,19 +121,27 @@ def _driver(tmp_path: Path) -> Any:
     return webdriver.Chrome(options=options, service=Service(found[1]))
 
 
-@pytest.mark.slow
-def test_in_headless_chromium(weak: ReviewReport, tmp_path: Path) -> None:
-    from selenium.webdriver.common.by import By
-
+@contextlib.contextmanager
+def _in_chromium(tmp_path: Path, report: ReviewReport, shot: str) -> Iterator[Any]:
+    """The report's HTML open in headless Chromium, with a screenshot saved as ARTIFACTS/shot."""
     page = tmp_path / "report.html"
-    page.write_text(render(weak, "html"), encoding="utf-8")
+    page.write_text(render(report, "html"), encoding="utf-8")
     driver = _driver(tmp_path)
     try:
         driver.get(page.as_uri())
         ARTIFACTS.mkdir(exist_ok=True)
-        shot = ARTIFACTS / "html_report_weak_dossier.png"
-        driver.save_screenshot(str(shot))
-        print(f"screenshot: {shot}")
+        driver.save_screenshot(str(ARTIFACTS / shot))
+        print(f"screenshot: {ARTIFACTS / shot}")
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.mark.slow
+def test_in_headless_chromium(weak: ReviewReport, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    with _in_chromium(tmp_path, weak, "html_report_weak_dossier.png") as driver:
         # The failing gates' reason is on the first screen; a href inside the page is fine.
         blockers = driver.find_element(By.ID, "blockers")
         assert blockers.location["y"] < 1000
@@ -145,8 +155,6 @@ def test_in_headless_chromium(weak: ReviewReport, tmp_path: Path) -> None:
         assert "RAI.HARMS" in table.text
         errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
         assert errors == []
-    finally:
-        driver.quit()
 
 
 @pytest.mark.slow
@@ -154,13 +162,7 @@ def test_flawed_example_shows_failing_gate_reason_and_chart_on_first_screen(tmp_
     from selenium.webdriver.common.by import By
 
     report = review(EXAMPLES / "fraud_detection" / "dossier.yaml").report
-    page = tmp_path / "fraud.html"
-    page.write_text(render(report, "html"), encoding="utf-8")
-    driver = _driver(tmp_path)
-    try:
-        driver.get(page.as_uri())
-        ARTIFACTS.mkdir(exist_ok=True)
-        driver.save_screenshot(str(ARTIFACTS / "html_report_fraud_detection.png"))
+    with _in_chromium(tmp_path, report, "html_report_fraud_detection.png") as driver:
         height = driver.execute_script("return window.innerHeight")
         first = driver.find_elements(By.CSS_SELECTOR, "#blockers .blocker")[0]
         assert first.location["y"] + first.size["height"] <= height  # wholly on the first screen
@@ -170,5 +172,3 @@ def test_flawed_example_shows_failing_gate_reason_and_chart_on_first_screen(tmp_
         assert check in {"DR.DRIFT", "RAI.DISPARATE_IMPACT", "FE.TARGET_LEAKAGE", "MP.OVERFIT"}
         failing = driver.find_elements(By.CSS_SELECTOR, "#gate-strip li.s-fail")
         assert failing and all(li.location["y"] + li.size["height"] <= height for li in failing)
-    finally:
-        driver.quit()

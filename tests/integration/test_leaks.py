@@ -24,56 +24,42 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.corpus.build import AS_OF
+from tests.conftest import PROVIDER_ENV, clear_provider_env
+from tests.corpus.build import AS_OF, run_dir_args
 from tests.corpus.leaks import Planted, blobs_under, leaks, seed
 from tests.corpus.records import Record, write_record
 from tests.corpus.runner import CliRun, report_of, run_inprocess, run_subprocess
-from tests.integration.openai_stub import RunningStub, openai_stub
+from tests.integration.openai_stub import RunningStub, openai_stub_in_env
 
 pytestmark = pytest.mark.slow
 
-ENV_NAMES = (
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "OPENAI_API_BASE",
-    "AZURE_OPENAI_ENDPOINT",
-    "AZURE_OPENAI_API_KEY",
-    "OPENAI_API_VERSION",
-    "GATES_MODEL",
-    "GATES_DB",
-)
+ENV_NAMES = (*PROVIDER_ENV, "GATES_DB")
 MODEL_ARGS = ["--model", "openai:stub", "--timeout", "10", "--max-retries", "1"]
 
 
 @pytest.fixture
 def stub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RunningStub]:
     """The stub model, reachable by this process and by child processes (environment)."""
-    for name in ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)  # no stray .env is read
-    with openai_stub() as running:
-        monkeypatch.setenv("OPENAI_BASE_URL", running.url)
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-secret")
+    clear_provider_env(monkeypatch, tmp_path, ENV_NAMES)  # no stray .env is read
+    with openai_stub_in_env(monkeypatch) as running:
         yield running
 
 
 @pytest.fixture
 def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ENV_NAMES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+    clear_provider_env(monkeypatch, tmp_path, ENV_NAMES)
 
 
 def _common(run_dir: Path) -> list[str]:
+    return run_dir_args(run_dir)
+
+
+def _paused_review(planted: Planted, review_id: str, pause_after: str, *args: str) -> list[str]:
+    """`gates review` of the seeded dossier and its text, pausing after the gates named."""
     return [
-        "--db",
-        str(run_dir / "reviews.sqlite"),
-        "--output-dir",
-        str(run_dir / "out"),
-        "--format",
-        "txt,md,json,html",
-        "--no-progress",
-    ]
+        "review", str(planted.dossier), "--text", planted.text, "--as-of", AS_OF,
+        "--id", review_id, "--pause-after", pause_after, *args,
+    ]  # fmt: skip
 
 
 @contextmanager
@@ -166,19 +152,7 @@ def test_offline_review_paused_and_resumed(offline: None, tmp_path: Path) -> Non
     run_dir = tmp_path / "run"
     common = _common(run_dir)
     first = run_inprocess(
-        [
-            "review",
-            str(planted.dossier),
-            "--text",
-            planted.text,
-            "--as-of",
-            AS_OF,
-            "--id",
-            "leak-offline",
-            "--pause-after",
-            "problem_framing,security_robustness",
-            *common,
-        ]
+        _paused_review(planted, "leak-offline", "problem_framing,security_robustness", *common)
     )
     assert first.exit_code == 0 and "paused after" in first.stdout, first.output
     with _wal_kept(run_dir / "reviews.sqlite"):
@@ -210,20 +184,7 @@ def test_model_review_paused_and_resumed_in_real_processes(
     common = _common(run_dir)
     env = {"OPENAI_BASE_URL": stub.url, "OPENAI_API_KEY": "sk-stub-not-a-secret"}
     first = run_subprocess(
-        [
-            "review",
-            str(planted.dossier),
-            "--text",
-            planted.text,
-            "--as-of",
-            AS_OF,
-            "--id",
-            "leak-model",
-            "--pause-after",
-            "data_readiness",
-            *MODEL_ARGS,
-            *common,
-        ],
+        _paused_review(planted, "leak-model", "data_readiness", *MODEL_ARGS, *common),
         cwd=tmp_path,
         env=env,
     )

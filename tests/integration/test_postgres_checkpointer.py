@@ -7,7 +7,6 @@ instead, since .ci/run installs the server.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from langgraph_gates.durable import open_reviews
 from langgraph_gates.errors import ConfigError
 from langgraph_gates.state import GATE_IDS, Recommendation
 
-from .pg_server import PgServer, find_pg_bin, pg_server
+from .pg_server import PgServer, pg_server_for_tests
 from .small_dossier import write_small_dossier
 
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
@@ -30,24 +29,14 @@ pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[PgServer]:
-    if find_pg_bin() is None:
-        reason = "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI must install them (.ci/run)")
-        pytest.skip(reason)
-    with pg_server() as running:
+    with pg_server_for_tests() as running:
         yield running
 
 
 @pytest.fixture
 def dossier(tmp_path: Path) -> Path:
-    return write_small_dossier(
-        tmp_path / "case",
-        name="pg-model",
-        version="3",
-        label="fraud",
-        objective="Flag fraudulent card payments before settlement",
-    )
+    objective = "Flag fraudulent card payments before settlement"
+    return write_small_dossier(tmp_path / "case", "pg-model", "3", objective, label="fraud")
 
 
 def test_pause_edit_resume_override_rerun_history_diff(

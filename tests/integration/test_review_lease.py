@@ -11,6 +11,7 @@ on PostgreSQL the server drops the advisory lock with the killed process's conne
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -18,6 +19,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -27,24 +29,17 @@ from langgraph_gates.durable import open_reviews
 from langgraph_gates.errors import ReviewStateError
 from langgraph_gates.state import GATE_IDS
 
-from .pg_server import PgServer, find_pg_bin, pg_server
+from .pg_server import PgServer, pg_server_for_tests
+from .slow_gate import start_slow_gate
 from .small_dossier import write_small_dossier
-
-# Runs `gates ARGS...` with the first check of GATE sleeping (a real process to kill or stop).
-SLOW_GATE_SCRIPT = Path(__file__).with_name("slow_gate.py")
 
 REFUSED = "the review is in progress in another process"
 
 
 @pytest.fixture
 def dossier(tmp_path: Path) -> Path:
-    return write_small_dossier(
-        tmp_path / "case",
-        name="lease-model",
-        version="1",
-        label="approver",
-        objective="Route incoming invoices to the right approver",
-    )
+    objective = "Route incoming invoices to the right approver"
+    return write_small_dossier(tmp_path / "case", "lease-model", "1", objective, label="approver")
 
 
 def paused_review(db: str, dossier: Path, out: Path) -> None:
@@ -57,26 +52,26 @@ def paused_review(db: str, dossier: Path, out: Path) -> None:
     assert result.exit_code == 0, (result.stdout, result.stderr)
 
 
-def start_holder(tmp_path: Path, db: str, ttl: float) -> subprocess.Popen[str]:
-    """`gates resume L` in its own process, stopped inside the second gate (holding the lease)."""
-    script = SLOW_GATE_SCRIPT
-    marker = tmp_path / "holder.started"
-    proc = subprocess.Popen(
-        [sys.executable, str(script), GATE_IDS[1], str(marker),
-         "resume", "L", "--db", db, "--lease-ttl", str(ttl), "--no-progress",
-         "-o", str(tmp_path / "holder-out")],
-        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+@contextlib.contextmanager
+def holding(
+    tmp_path: Path, dossier: Path, ttl: float, db: str | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """Review L paused after the first gate on ``db`` (a fresh SQLite file by default), and
+    `gates resume L` in its own process, stopped inside the second gate (holding the lease).
+
+    Yields the database and the holder; the holder is killed on exit.
+    """
+    db = db or str(tmp_path / "db" / "reviews.sqlite")
+    paused_review(db, dossier, tmp_path / "out")
+    holder = start_slow_gate(
+        tmp_path, GATE_IDS[1], tmp_path / "holder.started",
+        "resume", "L", "--db", db, "--lease-ttl", str(ttl), "--no-progress",
+        "-o", str(tmp_path / "holder-out"), who="the holder",
     )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while not marker.exists():
-        if proc.poll() is not None:
-            out, err = proc.communicate()
-            pytest.fail(f"the holder ended before {GATE_IDS[1]} started:\n{out}\n{err}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"{GATE_IDS[1]} did not start within 60 s")
-        time.sleep(0.05)
-    return proc
+    try:
+        yield db, holder
+    finally:
+        stop(holder)
 
 
 def gates(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -87,7 +82,9 @@ def gates(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
-def assert_refused(result: subprocess.CompletedProcess[str], holder: int) -> None:
+def assert_refused(tmp_path: Path, holder: int, *args: str) -> None:
+    """`gates ARGS` is refused in one line naming the holder's pid."""
+    result = gates(tmp_path, *args)
     assert result.returncode == 2, (result.stdout, result.stderr)
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr  # one line, no traceback
@@ -108,6 +105,16 @@ def resume_until_done(tmp_path: Path, db: str, within_s: float = 60) -> str:
         time.sleep(0.5)
 
 
+def assert_finishes(tmp_path: Path, db: str, within_s: float = 60) -> dict[str, Any]:
+    """Resume until done: the report is printed and every gate completed; the state's values."""
+    out = resume_until_done(tmp_path, db, within_s)
+    assert "Overall Recommendation" in out
+    with open_reviews(db) as reviews:
+        status = reviews.status("L")
+        assert status.finished and status.completed_gates == list(GATE_IDS)
+        return status.values
+
+
 def stop(proc: subprocess.Popen[str], sig: signal.Signals = signal.SIGKILL) -> None:
     if proc.poll() is None:
         os.kill(proc.pid, sig)
@@ -119,47 +126,31 @@ def stop(proc: subprocess.Popen[str], sig: signal.Signals = signal.SIGKILL) -> N
 def test_sqlite_second_writer_refused_and_killed_holder_frees_the_review(
     tmp_path: Path, dossier: Path
 ) -> None:
-    db = str(tmp_path / "db" / "reviews.sqlite")
-    paused_review(db, dossier, tmp_path / "out")
-    holder = start_holder(tmp_path, db, ttl=30)
-    try:
+    with holding(tmp_path, dossier, ttl=30) as (db, holder):
         began = time.monotonic()
-        assert_refused(gates(tmp_path, "resume", "L", "--db", db, "--no-progress"), holder.pid)
+        assert_refused(tmp_path, holder.pid, "resume", "L", "--db", db, "--no-progress")
         assert time.monotonic() - began < 60  # refused at once, not after waiting the lease out
-        assert_refused(gates(tmp_path, "rerun", "L", "--from", GATE_IDS[0], "--db", db), holder.pid)
-        assert_refused(
-            gates(tmp_path, "edit", "L", "--set", "data.label=other", "--db", db), holder.pid
-        )
-        stop(holder)
-    finally:
+        assert_refused(tmp_path, holder.pid, "rerun", "L", "--from", GATE_IDS[0], "--db", db)
+        assert_refused(tmp_path, holder.pid, "edit", "L", "--set", "data.label=other", "--db", db)
         stop(holder)
     # The lease's time to live is 30 s, but its holder is gone: the review goes on at once.
-    out = resume_until_done(tmp_path, db, within_s=25)
-    assert "Overall Recommendation" in out
-    with open_reviews(db) as reviews:
-        status = reviews.status("L")
-        assert status.finished and status.completed_gates == list(GATE_IDS)
-        assert len([a for a in status.values["audit"] if a["action"] == "edit"]) == 0
+    values = assert_finishes(tmp_path, db, within_s=25)
+    assert len([a for a in values["audit"] if a["action"] == "edit"]) == 0
 
 
 @pytest.mark.slow
 def test_sqlite_lease_of_a_holder_that_stops_renewing_expires(
     tmp_path: Path, dossier: Path
 ) -> None:
-    db = str(tmp_path / "db" / "reviews.sqlite")
-    paused_review(db, dossier, tmp_path / "out")
-    holder = start_holder(tmp_path, db, ttl=1.0)
-    try:
+    with holding(tmp_path, dossier, ttl=1.0) as (db, holder):
         time.sleep(2.5)  # past the time to live: only the heartbeat keeps the lease
-        assert_refused(gates(tmp_path, "resume", "L", "--db", db, "--no-progress"), holder.pid)
+        assert_refused(tmp_path, holder.pid, "resume", "L", "--db", db, "--no-progress")
         # A frozen holder stops renewing, as one on another host that died would.
         os.kill(holder.pid, signal.SIGSTOP)
         out = resume_until_done(tmp_path, db)
         assert "Overall Recommendation" in out
-    finally:
-        stop(holder)
-        with pytest.raises(ProcessLookupError):
-            os.kill(holder.pid, signal.SIGCONT)
+    with pytest.raises(ProcessLookupError):  # killed on leaving `holding`, though stopped
+        os.kill(holder.pid, signal.SIGCONT)
 
 
 def test_one_writer_per_review_in_one_process(tmp_path: Path, dossier: Path) -> None:
@@ -182,12 +173,7 @@ def test_one_writer_per_review_in_one_process(tmp_path: Path, dossier: Path) -> 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[PgServer]:
-    if find_pg_bin() is None:
-        reason = "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI must install them (.ci/run)")
-        pytest.skip(reason)
-    with pg_server() as running:
+    with pg_server_for_tests() as running:
         yield running
 
 
@@ -197,22 +183,11 @@ def server() -> Iterator[PgServer]:
 def test_postgres_second_writer_refused_and_killed_holder_frees_the_review(
     server: PgServer, tmp_path: Path, dossier: Path
 ) -> None:
-    db = server.url()
-    paused_review(db, dossier, tmp_path / "out")
-    holder = start_holder(tmp_path, db, ttl=30)
-    try:
-        assert_refused(gates(tmp_path, "resume", "L", "--db", db, "--no-progress"), holder.pid)
-        assert_refused(
-            gates(tmp_path, "edit", "L", "--set", "data.label=other", "--db", db), holder.pid
-        )
-    finally:
-        stop(holder)
+    with holding(tmp_path, dossier, ttl=30, db=server.url()) as (db, holder):
+        assert_refused(tmp_path, holder.pid, "resume", "L", "--db", db, "--no-progress")
+        assert_refused(tmp_path, holder.pid, "edit", "L", "--set", "data.label=other", "--db", db)
     # The server ends the killed holder's session and with it the advisory lock.
-    out = resume_until_done(tmp_path, db)
-    assert "Overall Recommendation" in out
-    with open_reviews(db) as reviews:
-        status = reviews.status("L")
-        assert status.finished and status.completed_gates == list(GATE_IDS)
+    assert_finishes(tmp_path, db)
 
 
 def test_one_writer_per_review_on_a_shared_in_memory_saver(dossier: Path) -> None:

@@ -48,51 +48,43 @@ def _create_file_source(marker: Path) -> str:
     return f"open({str(marker)!r}, 'w').close()"
 
 
-class System:
-    """Pickles as ``os.system('touch MARKER')`` (``posix.system`` on Linux)."""
+class _Payload:
+    """A payload that would create ``marker``; each subclass's ``__reduce__`` names the call."""
 
     def __init__(self, marker: Path) -> None:
         self.marker = marker
+
+
+class System(_Payload):
+    """Pickles as ``os.system('touch MARKER')`` (``posix.system`` on Linux)."""
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (os.system, (touch(self.marker),))
 
 
-class Popen:
+class Popen(_Payload):
     """Pickles as ``subprocess.Popen(['touch', MARKER])``."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (subprocess.Popen, (["touch", str(self.marker)],))
 
 
-class Exec:
+class Exec(_Payload):
     """Pickles as ``builtins.exec("open(MARKER, 'w').close()")``."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (builtins.exec, (_create_file_source(self.marker),))
 
 
-class Eval:
+class Eval(_Payload):
     """Pickles as ``builtins.eval("open(MARKER, 'w').close()")``."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (builtins.eval, (_create_file_source(self.marker),))
 
 
-class RunCode:
+class RunCode(_Payload):
     """Pickles as ``runpy._run_code("open(MARKER, 'w').close()", {})``."""
-
-    def __init__(self, marker: Path) -> None:
-        self.marker = marker
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (runpy._run_code, (_create_file_source(self.marker), {}))  # type: ignore[attr-defined]

@@ -7,8 +7,6 @@ functions and with a plain numpy computation written in the test.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +29,9 @@ from langgraph_gates.checks.base import run_check
 from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.state import Finding, Outcome
 
-from ..conftest import MakeCtx, run_one
+from ..conftest import MakeCtx, run_one, write_csv
 
 NO_BOOT = {"fairness": {"bootstrap_samples": 0}}
-
-
-def write_csv(path: Path, columns: dict[str, Sequence[Any]]) -> None:
-    """Write columns of equal length as a CSV with a header."""
-    names = list(columns)
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(names)
-        w.writerows(zip(*(columns[n] for n in names), strict=True))
 
 
 def dossier(attributes: list[str], task: str = "binary_classification") -> dict[str, Any]:

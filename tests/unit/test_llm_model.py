@@ -14,25 +14,12 @@ from langgraph_gates.errors import ConfigError
 from langgraph_gates.llm import build_chat_model, build_narrator, parse_model_string
 from langgraph_gates.llm._model import _safe_message
 
-ENV_NAMES = (
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "OPENAI_API_BASE",
-    "AZURE_OPENAI_ENDPOINT",
-    "AZURE_OPENAI_API_KEY",
-    "OPENAI_API_VERSION",
-    "GATES_MODEL",
-)
+from ..conftest import clear_provider_env
 
 
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No provider settings from the machine, no stray .env; undo whatever .env loading sets."""
-    for name in ENV_NAMES:
-        # setenv first, so that undo removes a variable a .env file sets during the test.
-        monkeypatch.setenv(name, "placeholder")
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+    clear_provider_env(monkeypatch, tmp_path)
 
 
 @pytest.mark.parametrize(

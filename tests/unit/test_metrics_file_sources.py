@@ -3,9 +3,7 @@ from the metrics JSON otherwise, and which source was used."""
 
 from __future__ import annotations
 
-import csv
 import json
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +14,7 @@ from sklearn import metrics as skm
 from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.state import Finding, GateResult, Outcome, Severity
 
-from ..conftest import MakeCtx, run_one
-
-
-def write_csv(path: Path, columns: dict[str, Sequence[Any]]) -> None:
-    """Write columns of equal length as a CSV with a header."""
-    names = list(columns)
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(names)
-        w.writerows(zip(*(columns[n] for n in names), strict=True))
+from ..conftest import MakeCtx, run_one, write_csv
 
 
 def dossier(criteria: list[dict[str, Any]], **performance: Any) -> dict[str, Any]:

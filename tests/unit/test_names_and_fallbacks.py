@@ -4,7 +4,6 @@ rules (issue: verdicts that fail closed)."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -21,16 +20,7 @@ from langgraph_gates.evidence.metrics import read_metrics
 from langgraph_gates.state import Outcome
 from langgraph_gates.template import DOSSIER_TEMPLATE
 
-from ..conftest import MakeCtx, run_one
-
-
-def write_csv(path: Path, columns: dict[str, list[Any]]) -> None:
-    names = list(columns)
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(names)
-        w.writerows(zip(*(columns[n] for n in names), strict=True))
-
+from ..conftest import MakeCtx, run_one, write_csv
 
 # --- unknown dossier fields ----------------------------------------------------------------
 

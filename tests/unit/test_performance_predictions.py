@@ -3,10 +3,8 @@ slice gaps. Expected numbers come from scikit-learn or a hand-written computatio
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import math
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,16 +27,7 @@ from langgraph_gates.evidence.store import EvidenceStore
 from langgraph_gates.policy import Policy
 from langgraph_gates.state import Outcome
 
-from ..conftest import MakeCtx, run_one
-
-
-def write_csv(path: Path, columns: dict[str, Sequence[Any]]) -> None:
-    """Write columns of equal length as a CSV with a header."""
-    names = list(columns)
-    with path.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(names)
-        w.writerows(zip(*(columns[n] for n in names), strict=True))
+from ..conftest import MakeCtx, edges, run_one, write_csv
 
 
 def dossier(**performance: Any) -> dict[str, Any]:
@@ -354,8 +343,8 @@ def test_summary_is_computed_once_per_file(make_ctx: MakeCtx, tmp_path: Path) ->
 
 @pytest.mark.parametrize(
     ("positives", "expected"),
-    [(16, Outcome.PASS), (15, Outcome.PASS), (14, Outcome.WARN)],
-    ids=["ece 0.09", "ece 0.10 (at)", "ece 0.11"],
+    edges(15, Outcome.WARN, Outcome.PASS, Outcome.PASS),
+    ids=["ece 0.11", "ece 0.10 (at)", "ece 0.09"],
 )
 def test_calibration_threshold(
     make_ctx: MakeCtx, tmp_path: Path, positives: int, expected: Outcome
@@ -433,7 +422,7 @@ def _slice_dossier() -> dict[str, Any]:
 
 @pytest.mark.parametrize(
     ("correct_a", "expected"),
-    [(23, Outcome.PASS), (24, Outcome.PASS), (25, Outcome.WARN)],
+    edges(24, Outcome.PASS, Outcome.PASS, Outcome.WARN),
     ids=["gap 0.095", "gap 0.10 (at)", "gap 0.105"],
 )
 def test_slice_gap_threshold(

@@ -110,16 +110,7 @@ def _json_like(max_leaves: int = 30) -> st.SearchStrategy[Any]:
     )
     keys = st.text(max_size=12) | st.sampled_from(
         [
-            "model",
-            "problem",
-            "data",
-            "features",
-            "performance",
-            "responsible_ai",
-            "security",
-            "deployment",
-            "owners",
-            "description",
+            *Dossier.model_fields,  # the sections
             "name",
             "task",
             "kpis",
@@ -198,16 +189,23 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # --- the dossier loader -------------------------------------------------------------------------
 
 
-def test_dossier_from_random_bytes(tally: Tally, folder: Path) -> None:
-    path = folder / "bytes.yaml"
+def random_bytes_load(
+    tally: Tally, path: Path, load: Callable[[Path], object], error: type[GatesError],
+    accept: type, max_size: int,
+) -> None:
+    """Random bytes written to ``path`` either ``load`` into ``accept`` or raise ``error``."""
 
     @FAST
-    @given(st.binary(max_size=3000))
+    @given(st.binary(max_size=max_size))
     def prop(data: bytes) -> None:
         path.write_bytes(data)
-        tally.check(lambda: load_dossier(path), DossierError, LoadedDossier, names=str(path))
+        tally.check(lambda: load(path), error, accept, names=str(path))
 
     prop()
+
+
+def test_dossier_from_random_bytes(tally: Tally, folder: Path) -> None:
+    random_bytes_load(tally, folder / "bytes.yaml", load_dossier, DossierError, LoadedDossier, 3000)
 
 
 def test_dossier_from_yaml_token_soup(tally: Tally, folder: Path) -> None:
@@ -323,15 +321,7 @@ def test_parse_errors_name_the_source(tally: Tally) -> None:
 
 
 def test_policy_from_random_bytes(tally: Tally, folder: Path) -> None:
-    path = folder / "policy.yaml"
-
-    @FAST
-    @given(st.binary(max_size=2000))
-    def prop(data: bytes) -> None:
-        path.write_bytes(data)
-        tally.check(lambda: load_policy(path), PolicyError, Policy, names=str(path))
-
-    prop()
+    random_bytes_load(tally, folder / "policy.yaml", load_policy, PolicyError, Policy, 2000)
 
 
 def test_policy_from_random_structures(tally: Tally) -> None:

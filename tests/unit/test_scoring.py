@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from langgraph_gates import Finding, GateResult, Outcome, Override, Recommendation, Severity, Status
 from langgraph_gates.scoring import (
     apply_override,
     gate_status,
@@ -11,16 +12,7 @@ from langgraph_gates.scoring import (
     latest_overrides,
     recommend,
 )
-from langgraph_gates.state import (
-    Finding,
-    GateResult,
-    Outcome,
-    Override,
-    Recommendation,
-    Severity,
-    Status,
-    worse_status,
-)
+from langgraph_gates.state import worse_status
 
 
 def _f(outcome: Outcome, cid: str = "X.Y", severity: Severity = Severity.MEDIUM) -> Finding:

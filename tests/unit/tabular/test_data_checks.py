@@ -13,7 +13,7 @@ import pytest
 from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.state import Outcome
 
-from ...conftest import MakeCtx, run_one
+from ...conftest import MakeCtx, edges, run_one
 from .conftest import WriteTable, data_dossier
 
 AS_OF = dt.date(2026, 11, 28)
@@ -31,12 +31,8 @@ def _labels(counts: dict[int, int], seed: int = 0) -> np.ndarray:
 @pytest.mark.parametrize(
     ("minority", "outcome"),
     [
-        (999, Outcome.FAIL),
-        (1000, Outcome.WARN),
-        (1001, Outcome.WARN),
-        (9999, Outcome.WARN),
-        (10_000, Outcome.PASS),
-        (10_001, Outcome.PASS),
+        *edges(1000, Outcome.FAIL, Outcome.WARN, Outcome.WARN),
+        *edges(10_000, Outcome.WARN, Outcome.PASS, Outcome.PASS),
     ],
 )
 def test_volume_per_class(
@@ -79,13 +75,10 @@ def test_volume_counts_unlabelled_rows(make_ctx: MakeCtx, parquet: WriteTable) -
 
 @pytest.mark.parametrize(
     ("minority", "outcome"),
+    # exactly 1% (100) is not below the fail line
     [
-        (99, Outcome.FAIL),
-        (100, Outcome.WARN),  # exactly 1%: not below the fail line
-        (101, Outcome.WARN),
-        (499, Outcome.WARN),
-        (500, Outcome.PASS),
-        (501, Outcome.PASS),
+        *edges(100, Outcome.FAIL, Outcome.WARN, Outcome.WARN),
+        *edges(500, Outcome.WARN, Outcome.PASS, Outcome.PASS),
     ],
 )
 def test_balance(make_ctx: MakeCtx, parquet: WriteTable, minority: int, outcome: Outcome) -> None:
@@ -123,13 +116,10 @@ def test_multiclass_balance_three_percent_warns(make_ctx: MakeCtx, parquet: Writ
 
 @pytest.mark.parametrize(
     ("n_missing", "outcome"),
+    # exactly 10% (100) is not above the warn line
     [
-        (99, Outcome.PASS),
-        (100, Outcome.PASS),  # exactly 10%: not above the warn line
-        (101, Outcome.WARN),
-        (299, Outcome.WARN),
-        (300, Outcome.WARN),
-        (301, Outcome.FAIL),
+        *edges(100, Outcome.PASS, Outcome.PASS, Outcome.WARN),
+        *edges(300, Outcome.WARN, Outcome.WARN, Outcome.FAIL),
     ],
 )
 def test_missingness_of_a_key_feature(
@@ -161,7 +151,7 @@ def test_an_absent_key_feature_fails(make_ctx: MakeCtx, parquet: WriteTable) -> 
 
 @pytest.mark.parametrize(
     ("days_old", "outcome"),
-    [(182, Outcome.PASS), (183, Outcome.PASS), (184, Outcome.WARN), (-1, Outcome.PASS)],
+    [*edges(183, Outcome.PASS, Outcome.PASS, Outcome.WARN), (-1, Outcome.PASS)],
 )
 def test_freshness(make_ctx: MakeCtx, parquet: WriteTable, days_old: int, outcome: Outcome) -> None:
     newest = dt.datetime.combine(AS_OF - dt.timedelta(days=days_old), dt.time(12, 0))
@@ -257,7 +247,7 @@ def test_schema_and_drift_without_serving_are_missing(
 
 @pytest.mark.parametrize(
     ("copies", "outcome"),
-    [(49, Outcome.PASS), (50, Outcome.PASS), (51, Outcome.WARN)],
+    edges(50, Outcome.PASS, Outcome.PASS, Outcome.WARN),
 )
 def test_duplicates(make_ctx: MakeCtx, parquet: WriteTable, copies: int, outcome: Outcome) -> None:
     unique = 1000 - copies

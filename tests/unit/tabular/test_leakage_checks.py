@@ -15,7 +15,7 @@ from sklearn.metrics import roc_auc_score
 from langgraph_gates.checks.catalog import check_spec
 from langgraph_gates.state import GateResult, Outcome, Status
 
-from ...conftest import MakeCtx, run_one
+from ...conftest import MakeCtx, edges, run_one
 from .conftest import WriteTable, data_dossier
 
 
@@ -245,13 +245,8 @@ def test_temporal_leakage_applicability(make_ctx: MakeCtx, parquet: WriteTable) 
 
 @pytest.mark.parametrize(
     ("copies", "outcome"),
-    [
-        (9, Outcome.PASS),
-        (10, Outcome.PASS),  # exactly 1%: not above the warn line
-        (11, Outcome.WARN),
-        (50, Outcome.WARN),
-        (51, Outcome.FAIL),
-    ],
+    # exactly 1% (10) is not above the warn line
+    [*edges(10, Outcome.PASS, Outcome.PASS, Outcome.WARN), (50, Outcome.WARN), (51, Outcome.FAIL)],
 )
 def test_split_overlap(
     make_ctx: MakeCtx, parquet: WriteTable, copies: int, outcome: Outcome
