@@ -28,6 +28,7 @@ __all__ = [
     "LeaseTtlOpt",
     "MaxRetriesOpt",
     "ModelOpt",
+    "OfflineOpt",
     "OutputOpt",
     "PauseOpt",
     "ProgressOpt",
@@ -54,6 +55,13 @@ InteractiveOpt = Annotated[bool, typer.Option("--interactive", help="Pause after
 ModelOpt = Annotated[
     str | None,
     typer.Option("--model", envvar="GATES_MODEL", help="Chat model, e.g. openai:gpt-4o-mini."),
+]
+OfflineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--offline",
+        help="Finish without a model, even if the review was started with one (it is reused by default).",
+    ),
 ]
 ContextModeOpt = Annotated[
     str,

@@ -111,11 +111,23 @@ def narrator_for(
 
 @contextmanager
 def cli_reviews(
-    db: str, narrator: Narrator | None = None, lease_ttl: float = DEFAULT_LEASE_TTL
+    db: str,
+    narrator: Narrator | None = None,
+    lease_ttl: float = DEFAULT_LEASE_TTL,
+    *,
+    offline: bool = False,
 ) -> Iterator[Reviews]:
-    """The reviews of ``--db``, with the evidence cache beside it: what every command drives."""
+    """The reviews of ``--db``, with the evidence cache beside it: what every command drives.
+
+    Without a narrator, resume and re-run use the model a review was started with, unless
+    ``offline`` (``--offline``).
+    """
     with open_reviews(
-        db, cache_dir=cache_dir_for(db), narrator=narrator, lease_ttl=lease_ttl
+        db,
+        cache_dir=cache_dir_for(db),
+        narrator=narrator,
+        lease_ttl=lease_ttl,
+        reuse_model=not offline,
     ) as reviews:
         yield reviews
 

@@ -26,6 +26,7 @@ from langgraph_gates.cli._options import (
     InteractiveOpt,
     LeaseTtlOpt,
     ModelOpt,
+    OfflineOpt,
     OutputOpt,
     PauseOpt,
     ProgressOpt,
@@ -82,6 +83,7 @@ def resume_command(
     interactive: InteractiveOpt = False,
     db: DbOpt = DEFAULT_DB,
     model: ModelOpt = None,
+    offline: OfflineOpt = False,
     output_dir: OutputOpt = DEFAULT_OUTPUT,
     formats: FormatOpt = DEFAULT_FORMATS,
     fail_on: FailOnOpt = "never",
@@ -94,8 +96,11 @@ def resume_command(
         overrides = dict(parse_override(o) for o in override or [])
         require_name_and_reason(overrides, by, reason)
         pauses = _pauses(pause_after, interactive)
-        narrator = narrator_for(model)
-        with cli_reviews(db, narrator, lease_ttl) as reviews, GateProgress(enabled=progress) as show:
+        narrator = None if offline else narrator_for(model)
+        with (
+            cli_reviews(db, narrator, lease_ttl, offline=offline) as reviews,
+            GateProgress(enabled=progress) as show,
+        ):
             status = reviews.resume(
                 review_id,
                 approve=approve,
@@ -172,6 +177,7 @@ def rerun_command(
     interactive: InteractiveOpt = False,
     db: DbOpt = DEFAULT_DB,
     model: ModelOpt = None,
+    offline: OfflineOpt = False,
     output_dir: OutputOpt = DEFAULT_OUTPUT,
     formats: FormatOpt = DEFAULT_FORMATS,
     fail_on: FailOnOpt = "never",
@@ -182,8 +188,11 @@ def rerun_command(
     with handle_errors():
         fmt_list = check_output(formats, fail_on)
         pauses = _pauses(pause_after, interactive) or []
-        narrator = narrator_for(model)
-        with cli_reviews(db, narrator, lease_ttl) as reviews, GateProgress(enabled=progress) as show:
+        narrator = None if offline else narrator_for(model)
+        with (
+            cli_reviews(db, narrator, lease_ttl, offline=offline) as reviews,
+            GateProgress(enabled=progress) as show,
+        ):
             status = reviews.rerun(
                 review_id,
                 from_gate=from_gate,

@@ -16,6 +16,7 @@ How the operations map onto LangGraph is told in :mod:`langgraph_gates.durable`.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,9 +34,10 @@ from langgraph_gates.checkpoint import DEFAULT_DB, open_checkpointer
 from langgraph_gates.dossier import Dossier
 from langgraph_gates.durable._common import (
     check_gates,
-    default_reviewer,
+    human_text,
     id_taken,
     require_name_and_reason,
+    reviewer,
     utc_now,
 )
 from langgraph_gates.durable._diff import review_diff
@@ -82,7 +84,14 @@ from langgraph_gates.narrator import Narrator
 from langgraph_gates.nodes import RunContext
 from langgraph_gates.policy import Policy, policy_from_mapping
 from langgraph_gates.report import ReviewReport
-from langgraph_gates.state import GATE_IDS, AuditEntry, Override, ReviewState, Status
+from langgraph_gates.state import (
+    GATE_IDS,
+    AuditEntry,
+    ModelChoice,
+    Override,
+    ReviewState,
+    Status,
+)
 
 __all__ = ["Reviews", "open_reviews"]
 
@@ -97,9 +106,13 @@ class Reviews:
         checkpointer: where reviews are checkpointed (memory, SQLite or PostgreSQL).
         cache_dir: on-disk evidence cache shared by runs, so a re-run does not recompute
             evidence of unchanged files (memory only when ``None``).
-        narrator: a chat-model narrator for the gates that run; ``None`` stays offline.
+        narrator: a chat-model narrator for the gates that run. ``None``: a review started
+            with a model (see ``ReviewState.llm``) resumes and re-runs with that model, others
+            stay offline.
         lease_ttl: seconds a SQLite lease lives without a heartbeat, i.e. how long a review whose
             process was killed stays refused to others (PostgreSQL frees it at once).
+        reuse_model: with no ``narrator``, resume and re-run with the model a review was
+            started with (``False``: offline, e.g. ``gates resume --offline``).
     """
 
     def __init__(
@@ -109,10 +122,12 @@ class Reviews:
         cache_dir: str | Path | None = None,
         narrator: Narrator | None = None,
         lease_ttl: float = DEFAULT_LEASE_TTL,
+        reuse_model: bool = True,
     ) -> None:
         self.checkpointer = checkpointer
         self.cache_dir = cache_dir
         self.narrator = narrator
+        self.reuse_model = reuse_model
         self.graph = build_graph(checkpointer)
         self._stores: dict[str, EvidenceStore] = {}
         # One writer per review: start, resume, rerun and edit run under the review's lease.
@@ -204,6 +219,34 @@ class Reviews:
         return RunContext(
             narrator=self.narrator, evidence=self.evidence_for(policy), allow_outside=allow_outside
         )
+
+    def _later_context(
+        self, values: Mapping[str, Any], allow_outside: bool, notes: list[str]
+    ) -> RunContext:
+        """The context of a resume or re-run: the saved model unless told otherwise (noted).
+
+        The model is built here, before anything is written, so a model that can no longer
+        be built (a key gone from the environment) stops the command with nothing changed.
+
+        Raises:
+            ConfigError: the saved model cannot be built.
+        """
+        context = self._context(values, allow_outside)
+        saved = ModelChoice.model_validate(values["llm"]) if values.get("llm") else None
+        if saved is None or self.narrator is not None:
+            return context
+        if not self.reuse_model:
+            notes.append(f"finishing offline, as asked (the review was started with {saved.model})")
+            return context
+        context = dataclasses.replace(
+            context, model=saved.model, context_mode=saved.context_mode
+        )
+        context.resolved_narrator()
+        notes.append(
+            f"using the model the review was started with: {saved.model} "
+            f"({saved.context_mode}); --model picks another, --offline none"
+        )
+        return context
 
     def _drive(
         self,
@@ -338,7 +381,7 @@ class Reviews:
             head = tree.head
             assert head is not None
             state = as_state(head.values)
-            who, why, at = (by or default_reviewer()).strip(), (reason or "").strip(), utc_now()
+            who, why, at = reviewer(by), human_text(reason), utc_now()
             made, entries = make_overrides(state, overrides, who, why, at)
             plan = (
                 check_gates(pause_after, "pause_after")
@@ -346,6 +389,9 @@ class Reviews:
                 else split_gates(tree.setting(META_PAUSE_AFTER))
             )
             position = position_of(head)
+            allow_outside = bool(tree.setting(META_ALLOW_OUTSIDE))
+            model_notes: list[str] = []
+            context = self._later_context(head.values, allow_outside, model_notes)
             step = _Resume(
                 review_id=review_id,
                 tree=tree,
@@ -356,10 +402,12 @@ class Reviews:
                 made=made,
                 entries=entries,
                 plan=plan,
-                allow_outside=bool(tree.setting(META_ALLOW_OUTSIDE)),
+                allow_outside=allow_outside,
                 stale=tree.resume_stale() if position else tree.stale_gates(),
                 done=[g for g in GATE_IDS if g in state.gates],
                 on_progress=on_progress,
+                context=context,
+                model_notes=model_notes,
             )
             if position is None:
                 return self._resume_finished(step)
@@ -445,12 +493,13 @@ class Reviews:
     def _go_on(
         self, step: _Resume, config: RunnableConfig, pauses: Sequence[str], notes: list[str]
     ) -> ReviewStatus:
-        context = self._context(step.head.values, step.allow_outside)
         run_config = config.copy()
         run_config["metadata"] = step.meta
-        executed = self._drive(None, run_config, context, pauses, step.on_progress)
+        executed = self._drive(None, run_config, step.context, pauses, step.on_progress)
         tree = self._tree(step.review_id)
-        return self._status(step.review_id, tree, executed=executed, notes=notes)
+        return self._status(
+            step.review_id, tree, executed=executed, notes=[*step.model_notes, *notes]
+        )
 
     def _validate(self, values: Mapping[str, Any], update: Mapping[str, Any]) -> None:
         # update_state accepts anything and later reads of the thread would fail: check first.
@@ -550,10 +599,10 @@ class Reviews:
                 return EditResult(review_id=review_id, finished=finished, next=tuple(head.next))
             entry = AuditEntry(
                 at=utc_now(),
-                by=(by or default_reviewer()).strip(),
+                by=reviewer(by),
                 action="edit",
                 detail="; ".join(c.describe(50) for c in diff),
-                reason=(reason or "").strip(),
+                reason=human_text(reason),
             )
             update = {"dossier": new, "audit": [entry.model_dump(mode="json")]}
             self._validate(head.values, update)
@@ -620,23 +669,18 @@ class Reviews:
             )
             entry = AuditEntry(
                 at=utc_now(),
-                by=(by or default_reviewer()).strip(),
+                by=reviewer(by),
                 action="rerun",
                 detail=detail,
-                reason=(reason or "").strip(),
+                reason=human_text(reason),
             )
             allow_outside = bool(tree.setting(META_ALLOW_OUTSIDE))
+            context = self._later_context(head.values, allow_outside, notes)
             pauses = [g for g in pauses if GATE_INDEX[g] >= GATE_INDEX[from_gate]]
             meta = run_metadata(pauses, allow_outside)
             config = self._fork(tree, from_gate, run=run, overrides=[], audit=[entry], meta=meta)
             config["metadata"] = meta
-            executed = self._drive(
-                None,
-                config,
-                self._context(head.values, allow_outside),
-                pauses,
-                on_progress,
-            )
+            executed = self._drive(None, config, context, pauses, on_progress)
             return self._status(review_id, self._tree(review_id), executed=executed, notes=notes)
 
 
@@ -657,6 +701,8 @@ class _Resume:
     stale: list[str]
     done: list[str]
     on_progress: ProgressCallback | None
+    context: RunContext
+    model_notes: list[str]
 
     @property
     def head(self) -> StateSnapshot:
@@ -675,6 +721,7 @@ def open_reviews(
     cache_dir: str | Path | None = None,
     narrator: Narrator | None = None,
     lease_ttl: float = DEFAULT_LEASE_TTL,
+    reuse_model: bool = True,
 ) -> Iterator[Reviews]:
     """Open the reviews of a database and close it on exit.
 
@@ -684,9 +731,17 @@ def open_reviews(
         cache_dir: on-disk evidence cache (memory only when ``None``).
         narrator: a chat-model narrator; ``None`` stays offline.
         lease_ttl: seconds a SQLite lease lives without a heartbeat (see :class:`Reviews`).
+        reuse_model: resume and re-run with the model a review was started with when no
+            ``narrator`` is given (see :class:`Reviews`).
 
     Raises:
         ConfigError: the database cannot be opened.
     """
     with open_checkpointer(db) as saver:
-        yield Reviews(saver, cache_dir=cache_dir, narrator=narrator, lease_ttl=lease_ttl)
+        yield Reviews(
+            saver,
+            cache_dir=cache_dir,
+            narrator=narrator,
+            lease_ttl=lease_ttl,
+            reuse_model=reuse_model,
+        )
