@@ -102,16 +102,19 @@ def _items(values: list[str]) -> list[str]:
 
 
 def _failure_note(what: str, call: CallResult, fallback: str) -> str:
-    if call.gave_up == CIRCUIT_OPEN:
-        return (
-            f"{what} skipped: the model endpoint failed to connect twice in a row, so the rest "
-            f"of the review runs offline; {fallback}."
-        )
-    reasons = ", ".join(dict.fromkeys(call.failures)) or "no answer"
+    circuit = (
+        "the model endpoint failed to connect twice in a row, so the rest of the review runs "
+        "offline; "
+        if call.gave_up == CIRCUIT_OPEN
+        else ""
+    )
     tries = call.attempts
+    if circuit and not tries:
+        return f"{what} skipped: {circuit}{fallback}."
+    reasons = ", ".join(dict.fromkeys(call.failures)) or "no answer"
     return (
         f"{what} unavailable after {tries} {'try' if tries == 1 else 'tries'} ({reasons}); "
-        f"{fallback}."
+        f"{circuit}{fallback}."
     )
 
 

@@ -8,7 +8,6 @@ and the CLI with ``--model openai:stub``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from langgraph_gates.cli import app
 from langgraph_gates.gates import GATES_BY_ID
 from langgraph_gates.llm import LLMSettings, build_narrator
 from langgraph_gates.state import GATE_IDS, Status, TokenUsage, worse_status
-from tests.integration.openai_stub import RunningStub, openai_stub
+from tests.integration.openai_stub import RunningStub
 
 pytestmark = pytest.mark.slow
 
@@ -43,31 +42,8 @@ DOSSIER: dict[str, Any] = {
     "deployment": {"on_call": "ml-oncall", "rollout": {"strategy": "big_bang"}},
 }
 
-ENV_NAMES = (
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "OPENAI_API_BASE",
-    "AZURE_OPENAI_ENDPOINT",
-    "AZURE_OPENAI_API_KEY",
-    "OPENAI_API_VERSION",
-    "GATES_MODEL",
-)
-
-
 def _fast(**kw: Any) -> LLMSettings:
     return LLMSettings(**({"backoff_s": 0.001, "backoff_max_s": 0.005, "timeout_s": 5.0} | kw))
-
-
-@pytest.fixture
-def stub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RunningStub]:
-    for name in ENV_NAMES:
-        monkeypatch.setenv(name, "placeholder")  # so that undo also clears what .env sets
-        monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    with openai_stub() as running:
-        monkeypatch.setenv("OPENAI_BASE_URL", running.url)
-        monkeypatch.setenv("OPENAI_API_KEY", "sk-stub-not-a-secret")
-        yield running
 
 
 @pytest.fixture(scope="module")
