@@ -60,6 +60,7 @@ from langgraph_gates.state import (
     UnknownName,
     utc_now,
 )
+from langgraph_gates.tracing import evidence_hashes, gate_span
 
 __all__ = ["RunContext", "dispatcher", "formatter", "make_gate_node"]
 
@@ -274,6 +275,28 @@ def _draft(
     )
 
 
+def _narrated(
+    spec: GateSpec,
+    result: GateResult,
+    dossier: Dossier,
+    earlier: Mapping[str, GateResult],
+    narrator: Narrator | None,
+) -> GateResult:
+    """The draft with the model's narrative, when there is a model; the findings stay."""
+    if narrator is None:
+        return result
+    try:
+        narrated = narrator.narrate_gate(spec=spec, draft=result, dossier=dossier, earlier=earlier)
+    except Exception as exc:  # a narrator must not raise; the gate keeps its evidence
+        log.exception("narrator of %s", spec.id)
+        note = f"Model narrative failed ({type(exc).__name__}); offline narrative used."
+        narrated = result.model_copy(update={"notes": [*result.notes, note]})
+    # The narrator may add text and propose a status; the findings stay the evidence's.
+    return narrated.model_copy(
+        update={"findings": result.findings, "evidence_status": result.evidence_status}
+    )
+
+
 class GateNode(Protocol):
     """A gate's node function, as LangGraph calls it (``runtime`` by keyword)."""
 
@@ -303,23 +326,12 @@ def make_gate_node(spec: GateSpec) -> GateNode:
             unknown=tuple(state.unknown_fields or ()),
         )
         owner = dossier.owners.get(spec.id) or spec.default_owner
-        findings = [f for check in spec.checks for f in run_check(check, ctx, owner=owner)]
-        result = _draft(spec, ctx, findings, owner, state.run)
-        narrator = rc.resolved_narrator()
-        if narrator is not None:
-            try:
-                narrated = narrator.narrate_gate(
-                    spec=spec, draft=result, dossier=dossier, earlier=earlier
-                )
-            except Exception as exc:  # a narrator must not raise; the gate keeps its evidence
-                log.exception("narrator of %s", spec.id)
-                note = f"Model narrative failed ({type(exc).__name__}); offline narrative used."
-                narrated = result.model_copy(update={"notes": [*result.notes, note]})
-            # The narrator may add text and propose a status; the findings stay the evidence's.
-            result = narrated.model_copy(
-                update={"findings": result.findings, "evidence_status": result.evidence_status}
-            )
-        result = apply_override(result, latest_overrides(state.overrides).get(spec.id))
+        with gate_span(spec.id) as span:
+            findings = [f for check in spec.checks for f in run_check(check, ctx, owner=owner)]
+            result = _draft(spec, ctx, findings, owner, state.run)
+            result = _narrated(spec, result, dossier, earlier, rc.resolved_narrator())
+            result = apply_override(result, latest_overrides(state.overrides).get(spec.id))
+            span.finish(result, evidence_hashes(ctx.base_dir, result) if span.recording else {})
         result = result.model_copy(update={"duration_s": round(time.perf_counter() - started, 4)})
         _emit(
             {

@@ -35,6 +35,7 @@ __all__ = [
     "ReasonOpt",
     "TemperatureOpt",
     "TimeoutOpt",
+    "TraceOpt",
 ]
 
 DEFAULT_OUTPUT = Path("workflow_outputs")
@@ -55,6 +56,14 @@ InteractiveOpt = Annotated[bool, typer.Option("--interactive", help="Pause after
 ModelOpt = Annotated[
     str | None,
     typer.Option("--model", envvar="GATES_MODEL", help="Chat model, e.g. openai:gpt-4o-mini."),
+]
+TraceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--trace",
+        help="console: print the review's OpenTelemetry spans to stderr "
+        "(OTEL_EXPORTER_OTLP_ENDPOINT sends them to a collector; LANGSMITH_TRACING to LangSmith).",
+    ),
 ]
 OfflineOpt = Annotated[
     bool,

@@ -27,6 +27,7 @@ from langgraph_gates.cli._options import (
     ProgressOpt,
     TemperatureOpt,
     TimeoutOpt,
+    TraceOpt,
 )
 from langgraph_gates.cli._run import (
     check_output,
@@ -38,6 +39,7 @@ from langgraph_gates.cli._run import (
 from langgraph_gates.durable._lease import DEFAULT_LEASE_TTL
 from langgraph_gates.errors import ConfigError
 from langgraph_gates.policy import load_policy
+from langgraph_gates.tracing import setup_tracing
 
 __all__ = ["review_command"]
 
@@ -106,11 +108,16 @@ def review_command(
         typer.Option("--strict", help="Refuse a dossier with fields the format does not know."),
     ] = False,
     lease_ttl: LeaseTtlOpt = DEFAULT_LEASE_TTL,
+    trace: TraceOpt = None,
 ) -> None:
     """Review a model for production readiness through the seven gates."""
     with handle_errors():
         fmt_list = check_output(formats, fail_on)
         _check_run_settings(context_mode, as_of)
+        if trace is not None:
+            if trace != "console":
+                raise ConfigError(f"must be console, got {trace!r}", field="--trace")
+            setup_tracing(console=True)
         if dossier is None and not text:
             raise ConfigError("give a dossier file or --text", field="DOSSIER")
         pauses = parse_pause_after(pause_after, interactive)

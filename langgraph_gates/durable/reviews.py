@@ -16,18 +16,15 @@ How the operations map onto LangGraph is told in :mod:`langgraph_gates.durable`.
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.constants import START
-from langgraph.types import StateSnapshot
 from pydantic import ValidationError
 
 from langgraph_gates.checkpoint import DEFAULT_DB, open_checkpointer
@@ -41,6 +38,7 @@ from langgraph_gates.durable._common import (
     utc_now,
 )
 from langgraph_gates.durable._diff import review_diff
+from langgraph_gates.durable._drive import drive, with_saved_model
 from langgraph_gates.durable._edits import (
     affected_gates,
     audit_dump,
@@ -50,6 +48,7 @@ from langgraph_gates.durable._edits import (
 )
 from langgraph_gates.durable._input import prepare_input
 from langgraph_gates.durable._lease import DEFAULT_LEASE_TTL, leases_for
+from langgraph_gates.durable._resume_step import ResumeStep
 from langgraph_gates.durable._tree import (
     GATE_INDEX,
     META_ALLOW_OUTSIDE,
@@ -87,11 +86,11 @@ from langgraph_gates.report import ReviewReport
 from langgraph_gates.state import (
     GATE_IDS,
     AuditEntry,
-    ModelChoice,
     Override,
     ReviewState,
     Status,
 )
+from langgraph_gates.tracing import setup_tracing
 
 __all__ = ["Reviews", "open_reviews"]
 
@@ -129,6 +128,7 @@ class Reviews:
         self.narrator = narrator
         self.reuse_model = reuse_model
         self.graph = build_graph(checkpointer)
+        setup_tracing()  # OpenTelemetry export when OTEL_EXPORTER_OTLP_ENDPOINT is set
         self._stores: dict[str, EvidenceStore] = {}
         # One writer per review: start, resume, rerun and edit run under the review's lease.
         self._leases = leases_for(checkpointer, ttl=lease_ttl)
@@ -225,28 +225,13 @@ class Reviews:
     ) -> RunContext:
         """The context of a resume or re-run: the saved model unless told otherwise (noted).
 
-        The model is built here, before anything is written, so a model that can no longer
-        be built (a key gone from the environment) stops the command with nothing changed.
-
         Raises:
-            ConfigError: the saved model cannot be built.
+            ConfigError: the saved model cannot be built (nothing was written yet).
         """
         context = self._context(values, allow_outside)
-        saved = ModelChoice.model_validate(values["llm"]) if values.get("llm") else None
-        if saved is None or self.narrator is not None:
+        if self.narrator is not None:
             return context
-        if not self.reuse_model:
-            notes.append(f"finishing offline, as asked (the review was started with {saved.model})")
-            return context
-        context = dataclasses.replace(
-            context, model=saved.model, context_mode=saved.context_mode
-        )
-        context.resolved_narrator()
-        notes.append(
-            f"using the model the review was started with: {saved.model} "
-            f"({saved.context_mode}); --model picks another, --offline none"
-        )
-        return context
+        return with_saved_model(context, values, reuse=self.reuse_model, notes=notes)
 
     def _drive(
         self,
@@ -255,26 +240,10 @@ class Reviews:
         context: RunContext,
         pauses: Sequence[str],
         on_progress: ProgressCallback | None,
+        about: Mapping[str, Any],
     ) -> list[str]:
         """The one stream loop every run goes through; returns the nodes that executed."""
-        executed: list[str] = []
-        # With a list of stream modes LangGraph yields (mode, chunk) pairs; its stub types the
-        # items as ``dict[str, Any] | Any``, which unpacks to ``str``: say what they are.
-        mode: str
-        chunk: Any
-        for mode, chunk in self.graph.stream(
-            payload,
-            config,
-            context=context,
-            stream_mode=["custom", "updates"],
-            durability="sync",
-            interrupt_after=list(pauses) or None,
-        ):
-            if mode == "updates":
-                executed += [node for node in chunk if not node.startswith("__")]
-            elif on_progress is not None:
-                on_progress(chunk)
-        return executed
+        return drive(self.graph, payload, config, context, pauses, on_progress, about)
 
     def start(
         self,
@@ -340,7 +309,7 @@ class Reviews:
                 )
             config = config_for(thread, meta=run_metadata(pauses, allow_outside))
             context = self._context(payload, allow_outside)
-            executed = self._drive(payload, config, context, pauses, on_progress)
+            executed = self._drive(payload, config, context, pauses, on_progress, payload)
             return self._status(thread, self._tree(thread), executed=executed, notes=[])
 
     def resume(
@@ -392,7 +361,7 @@ class Reviews:
             allow_outside = bool(tree.setting(META_ALLOW_OUTSIDE))
             model_notes: list[str] = []
             context = self._later_context(head.values, allow_outside, model_notes)
-            step = _Resume(
+            step = ResumeStep(
                 review_id=review_id,
                 tree=tree,
                 approve=approve,
@@ -415,7 +384,7 @@ class Reviews:
                 return self._resume_unstarted(step)
             return self._resume_paused(step, position)
 
-    def _resume_finished(self, step: _Resume) -> ReviewStatus:
+    def _resume_finished(self, step: ResumeStep) -> ReviewStatus:
         """A finished review: overrides re-run only the formatter; without any, nothing runs."""
         notes: list[str] = []
         if not step.made:
@@ -451,14 +420,14 @@ class Reviews:
             )
         return self._go_on(step, config, [], notes)
 
-    def _resume_unstarted(self, step: _Resume) -> ReviewStatus:
+    def _resume_unstarted(self, step: ResumeStep) -> ReviewStatus:
         """A review killed before the dispatcher took its input: run it from the start."""
         if step.made:
             msg = "the review has not started yet: resume it first, then override"
             raise ReviewStateError(msg, source=step.review_id)
         return self._go_on(step, config_for(step.review_id), step.plan, [])
 
-    def _resume_paused(self, step: _Resume, position: str) -> ReviewStatus:
+    def _resume_paused(self, step: ResumeStep, position: str) -> ReviewStatus:
         """A paused or interrupted review: record the decision, re-run stale gates, go on."""
         notes: list[str] = []
         pauses = [g for g in step.plan if NODE_INDEX[g] >= NODE_INDEX[position]]
@@ -491,11 +460,13 @@ class Reviews:
         return self._go_on(step, config, pauses, notes)
 
     def _go_on(
-        self, step: _Resume, config: RunnableConfig, pauses: Sequence[str], notes: list[str]
+        self, step: ResumeStep, config: RunnableConfig, pauses: Sequence[str], notes: list[str]
     ) -> ReviewStatus:
         run_config = config.copy()
         run_config["metadata"] = step.meta
-        executed = self._drive(None, run_config, step.context, pauses, step.on_progress)
+        executed = self._drive(
+            None, run_config, step.context, pauses, step.on_progress, step.head.values
+        )
         tree = self._tree(step.review_id)
         return self._status(
             step.review_id, tree, executed=executed, notes=[*step.model_notes, *notes]
@@ -680,38 +651,8 @@ class Reviews:
             meta = run_metadata(pauses, allow_outside)
             config = self._fork(tree, from_gate, run=run, overrides=[], audit=[entry], meta=meta)
             config["metadata"] = meta
-            executed = self._drive(None, config, context, pauses, on_progress)
+            executed = self._drive(None, config, context, pauses, on_progress, head.values)
             return self._status(review_id, self._tree(review_id), executed=executed, notes=notes)
-
-
-@dataclass
-class _Resume:
-    """What every case of ``resume`` needs: the review, the human's decision, the run plan."""
-
-    review_id: str
-    tree: Tree
-    approve: bool
-    who: str
-    why: str
-    at: str
-    made: list[Override]
-    entries: list[AuditEntry]
-    plan: list[str]
-    allow_outside: bool
-    stale: list[str]
-    done: list[str]
-    on_progress: ProgressCallback | None
-    context: RunContext
-    model_notes: list[str]
-
-    @property
-    def head(self) -> StateSnapshot:
-        assert self.tree.head is not None
-        return self.tree.head
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return run_metadata(self.plan, self.allow_outside)
 
 
 @contextmanager
