@@ -28,6 +28,7 @@ from typing import Any
 
 from opentelemetry import trace as otel
 
+from langgraph_gates.errors import ConfigError
 from langgraph_gates.state import GateResult, Outcome
 
 __all__ = [
@@ -61,6 +62,9 @@ def setup_tracing(*, console: bool = False) -> None:
     With ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``..._TRACES_ENDPOINT``) set, spans go to that
     OTLP/HTTP collector; with ``console``, to stderr. An application that installed its own
     tracer provider keeps it: spans then go wherever it sends them.
+
+    Raises:
+        ConfigError: export is asked for and the ``otel`` extra is not installed.
     """
     wanted = set()
     if console:
@@ -73,24 +77,33 @@ def setup_tracing(*, console: bool = False) -> None:
         wanted -= _configured
         if not wanted:
             return
-        provider = _sdk_provider()
-        if provider is None:
-            log.info("an OpenTelemetry tracer provider is set already; using it")
-            _configured.update(wanted)
-            return
-        from opentelemetry.sdk.trace.export import (
-            BatchSpanProcessor,
-            ConsoleSpanExporter,
-            SimpleSpanProcessor,
-        )
-
-        if "otlp" in wanted:
-            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-            provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
-        if "console" in wanted:
-            provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=sys.stderr)))
+        try:
+            _add_exporters(wanted)
+        except ImportError:
+            how = "pip install 'langgraph-gates[otel]'"
+            msg = f"OpenTelemetry export needs opentelemetry-sdk and its OTLP exporter ({how})"
+            field = "--trace" if "console" in wanted else "OTEL_EXPORTER_OTLP_ENDPOINT"
+            raise ConfigError(msg, field=field) from None
         _configured.update(wanted)
+
+
+def _add_exporters(wanted: set[str]) -> None:
+    """Add an exporter per wish to our tracer provider (none if an app brought its own)."""
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.trace.export import (
+        BatchSpanProcessor,
+        ConsoleSpanExporter,
+        SimpleSpanProcessor,
+    )
+
+    provider = _sdk_provider()
+    if provider is None:
+        log.info("an OpenTelemetry tracer provider is set already; using it")
+        return
+    if "otlp" in wanted:
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    if "console" in wanted:
+        provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter(out=sys.stderr)))
 
 
 def _sdk_provider() -> Any:
