@@ -19,9 +19,9 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from langgraph_gates.evidence.secrets import redact_dossier_secrets, redact_text
+from langgraph_gates._redaction import redact_command, redact_values
 
-__all__ = ["RedactSecretsMiddleware", "redact_request_body", "redact_values"]
+__all__ = ["RedactSecretsMiddleware", "redact_request_body"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,51 +31,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _PATHS = ("/threads", "/runs")
 _METHODS = frozenset({"POST", "PUT", "PATCH"})
-_PEOPLE_FIELDS = ("by", "reason")
-
-
-def _redacted_entries(entries: Any) -> Any:
-    """Overrides or audit entries with the text people typed (``by``, ``reason``) masked."""
-    if not isinstance(entries, list):
-        return entries
-    out = []
-    for entry in entries:
-        if isinstance(entry, dict):
-            entry = dict(entry)
-            for key in _PEOPLE_FIELDS:
-                if isinstance(entry.get(key), str):
-                    entry[key] = redact_text(entry[key])[0]
-        out.append(entry)
-    return out
-
-
-def redact_values(values: Any) -> Any:
-    """A run input or a state update with its secrets masked (other values unchanged)."""
-    if not isinstance(values, dict):
-        return values
-    out = dict(values)
-    if isinstance(out.get("dossier"), dict):
-        out["dossier"] = redact_dossier_secrets(out["dossier"])[0]
-    for key in ("text", "dossier_path", "base_dir", "review_id"):
-        if isinstance(out.get(key), str):
-            out[key] = redact_text(out[key])[0]
-    for key in ("overrides", "audit"):
-        if key in out:
-            out[key] = _redacted_entries(out[key])
-    if isinstance(out.get("notes"), list):
-        out["notes"] = [redact_text(n)[0] if isinstance(n, str) else n for n in out["notes"]]
-    return out
-
-
-def _redact_command(command: Any) -> Any:
-    if not isinstance(command, dict):
-        return command
-    out = dict(command)
-    if "update" in out:
-        out["update"] = redact_values(out["update"])
-    if isinstance(out.get("resume"), str):
-        out["resume"] = redact_text(out["resume"])[0]
-    return out
 
 
 def redact_request_body(body: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +50,7 @@ def redact_request_body(body: dict[str, Any]) -> dict[str, Any]:
             else redact_values(values)
         )
     if "command" in out:
-        out["command"] = _redact_command(out["command"])
+        out["command"] = redact_command(out["command"])
     if isinstance(out.get("supersteps"), list):
         out["supersteps"] = [_redact_superstep(s) for s in out["supersteps"]]
     return out
@@ -108,7 +63,7 @@ def _redact_superstep(step: Any) -> Any:
         {
             **u,
             "values": redact_values(u.get("values")),
-            "command": _redact_command(u.get("command")),
+            "command": redact_command(u.get("command")),
         }
         if isinstance(u, dict)
         else u
