@@ -227,7 +227,7 @@ def call_structured(
     for attempt in range(policy.max_retries + 1):
         if breaker is not None and breaker.is_open:
             result.gave_up = CIRCUIT_OPEN
-            log.warning("model call skipped: %s", CIRCUIT_OPEN)
+            log.info("model call skipped: %s", CIRCUIT_OPEN)  # each gate notes it
             return result
         retry_after: float | None = None
         try:
