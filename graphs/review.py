@@ -22,6 +22,7 @@ from langgraph.runtime import Runtime
 
 from langgraph_gates import GatesError, ReviewState, RunContext, graph_builder
 from langgraph_gates.nodes import dispatcher
+from langgraph_gates.tracing import setup_tracing
 
 GRAPH_ID = "workflow_ml_prod_sequential"
 
@@ -48,4 +49,7 @@ def server_graph() -> CompiledStateGraph[Any, Any, Any, Any]:
     return builder.compile(name=GRAPH_ID)
 
 
+# Gate spans go to an OTLP collector when the server's environment names one
+# (OTEL_EXPORTER_OTLP_ENDPOINT); LangSmith tracing follows LANGSMITH_TRACING as everywhere.
+setup_tracing()
 graph = server_graph()

@@ -9,13 +9,32 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
+from langgraph_gates._redaction import redact_values
 from langgraph_gates.gates import GATES
 from langgraph_gates.nodes import RunContext, dispatcher, formatter, make_gate_node
 from langgraph_gates.state import ReviewInput, ReviewState
 
-__all__ = ["NODE_ORDER", "build_graph", "graph_builder"]
+__all__ = ["NODE_ORDER", "ReviewGraph", "build_graph", "graph_builder"]
 
 NODE_ORDER: tuple[str, ...] = ("dispatcher", *(g.id for g in GATES), "formatter")
+
+
+class ReviewGraph(CompiledStateGraph[Any, Any, Any, Any]):
+    """The compiled review graph: its input is redacted before LangGraph checkpoints it.
+
+    LangGraph saves a run's input in the first checkpoint, before the dispatcher (which
+    redacts) runs; so ``build_graph(saver).invoke({...})`` redacts the dossier, the free text
+    and the names and reasons of overrides first, as ``review()`` and the CLI do. ``invoke``
+    and ``ainvoke`` go through these two methods.
+    """
+
+    def stream(self, input: Any, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`CompiledStateGraph.stream` on the redacted input."""
+        return super().stream(redact_values(input), *args, **kwargs)
+
+    def astream(self, input: Any, *args: Any, **kwargs: Any) -> Any:
+        """:meth:`CompiledStateGraph.astream` on the redacted input."""
+        return super().astream(redact_values(input), *args, **kwargs)
 
 
 def graph_builder() -> StateGraph[ReviewState, RunContext, ReviewState, ReviewState]:
@@ -50,8 +69,11 @@ def build_graph(
         The compiled graph. Invoke it with one of ``dossier_path``, ``dossier`` or ``text``
         and, optionally, ``context=RunContext(...)``.
     """
-    return graph_builder().compile(
+    graph = graph_builder().compile(
         checkpointer=checkpointer,
         interrupt_after=list(interrupt_after) if interrupt_after else None,
         name=name,
     )
+    # compile() builds the graph's parts; the subclass only changes how input enters.
+    graph.__class__ = ReviewGraph
+    return graph

@@ -14,10 +14,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Annotated, Any, Literal, Protocol
 
 from langgraph.config import get_stream_writer
 from langgraph.runtime import Runtime
+from pydantic import Field, InstanceOf
+from pydantic.json_schema import SkipJsonSchema
 
 from langgraph_gates.checks.base import CheckContext, run_check
 from langgraph_gates.dossier import (
@@ -32,6 +34,7 @@ from langgraph_gates.evidence.secrets import redact_dossier_secrets, redact_text
 from langgraph_gates.evidence.store import EvidenceStore
 from langgraph_gates.gates import GATES
 from langgraph_gates.gates.spec import GateSpec
+from langgraph_gates.llm._context import ContextMode
 from langgraph_gates.narrator import Narrator
 from langgraph_gates.policy import Policy, policy_from_mapping
 from langgraph_gates.scoring import (
@@ -47,6 +50,7 @@ from langgraph_gates.state import (
     GATE_IDS,
     Finding,
     GateResult,
+    ModelChoice,
     Outcome,
     ReviewOutcome,
     ReviewState,
@@ -56,6 +60,7 @@ from langgraph_gates.state import (
     UnknownName,
     utc_now,
 )
+from langgraph_gates.tracing import evidence_hashes, gate_span
 
 __all__ = ["RunContext", "dispatcher", "formatter", "make_gate_node"]
 
@@ -66,17 +71,57 @@ log = logging.getLogger(__name__)
 class RunContext:
     """Run-scoped settings, passed as LangGraph's runtime ``context``.
 
+    The first three are plain values, so they travel over the LangGraph server's HTTP API
+    (the SDK's ``context=`` and Studio's assistant form); the others are Python objects for
+    in-process callers and are left out of the context's JSON Schema.
+
     Attributes:
-        narrator: writes model narrative; ``None`` keeps the review offline.
+        model: a chat model as ``PROVIDER:MODEL`` (e.g. ``openai:gpt-4o-mini``) for the
+            narrative; its keys come from the environment of the process that runs the graph
+            (or its ``.env``), never from the run. ``None`` keeps the review offline.
+        context_mode: what each gate's model sees of earlier gates: ``digest`` or
+            ``full_history``.
+        as_of: the review date (``YYYY-MM-DD``) when the input gives none; today by default.
+        narrator: writes model narrative; when given it wins over ``model``.
         evidence: the evidence store (and its cache) shared by the gates of a run.
         cache_dir: on-disk evidence cache folder, used when ``evidence`` is not given.
         allow_outside: let dossier paths leave the dossier's folder.
     """
 
-    narrator: Narrator | None = None
-    evidence: EvidenceStore | None = None
-    cache_dir: str | None = None
-    allow_outside: bool = False
+    model: Annotated[
+        str | None,
+        Field(
+            description=(
+                "Chat model for the narrative, PROVIDER:MODEL (e.g. openai:gpt-4o-mini); keys "
+                "come from the server's environment or .env. Empty: offline."
+            ),
+            examples=["openai:gpt-4o-mini"],
+        ),
+    ] = None
+    context_mode: Annotated[
+        ContextMode,
+        Field(description="What each gate's model sees of earlier gates: digest or full_history."),
+    ] = "digest"
+    as_of: Annotated[
+        str | None,
+        Field(description="Review date YYYY-MM-DD when the input gives none (default: today)."),
+    ] = None
+    narrator: SkipJsonSchema[InstanceOf[Narrator] | None] = None
+    evidence: SkipJsonSchema[InstanceOf[EvidenceStore] | None] = None
+    cache_dir: SkipJsonSchema[str | None] = None
+    allow_outside: SkipJsonSchema[bool] = False
+
+    def resolved_narrator(self) -> Narrator | None:
+        """The narrator of this run: the one given, else one built from ``model`` (cached).
+
+        Raises:
+            ConfigError: ``model`` cannot be built (malformed, unknown provider, no key).
+        """
+        if self.narrator is not None or not self.model:
+            return self.narrator
+        from langgraph_gates.llm import cached_narrator  # heavy import, only with a model
+
+        return cached_narrator(self.model, self.context_mode)
 
 
 # Stores shared across the nodes of runs that bring none (e.g. under `langgraph dev`), so that
@@ -86,7 +131,12 @@ _DEFAULT_STORES: dict[tuple[str | None, str], EvidenceStore] = {}
 
 def _context(runtime: Runtime[RunContext] | None) -> RunContext:
     ctx = getattr(runtime, "context", None)
-    return ctx if isinstance(ctx, RunContext) else RunContext()
+    if isinstance(ctx, RunContext):
+        return ctx
+    if isinstance(ctx, Mapping):  # a plain mapping from a caller that skipped LangGraph's coercion
+        known = {k: v for k, v in ctx.items() if k in RunContext.__dataclass_fields__}
+        return RunContext(**known)
+    return RunContext()
 
 
 def _store(rc: RunContext, policy: Policy) -> EvidenceStore:
@@ -113,6 +163,8 @@ def dispatcher(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, An
         DossierError: no input, or an invalid dossier.
     """
     rc = _context(runtime)
+    # Built first: a model string that cannot be built stops the review before any work.
+    narrator = rc.resolved_narrator()
     notes: list[str] = []
     # Secrets in the input must not reach the model, the checkpoints or the reports.
     text = redact_text(state.text)[0] if state.text else state.text
@@ -134,7 +186,7 @@ def dispatcher(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, An
         dossier, base_dir, source = loaded.dossier, loaded.base_dir, "file"
         unknown = loaded.unknown
     elif text and text.strip():
-        dossier, source = _from_text(text, rc.narrator, notes)
+        dossier, source = _from_text(text, narrator, notes)
         base_dir = state.base_dir or str(Path.cwd())
     else:
         msg = "no input: give a dossier file (dossier_path), a dossier mapping or free text"
@@ -143,7 +195,7 @@ def dispatcher(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, An
         dossier = dossier.model_copy(update={"description": text})
     redacted, _ = redact_dossier_secrets(dossier.model_dump(mode="json"))
     policy = policy_from_mapping(state.policy)
-    as_of = state.as_of or dt.date.today().isoformat()
+    as_of = state.as_of or rc.as_of or dt.date.today().isoformat()
     _emit({"event": "review_started", "model": dossier.model.name, "as_of": as_of})
     return {
         "dossier": redacted,
@@ -153,11 +205,22 @@ def dispatcher(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, An
         "as_of": as_of,
         "dossier_source": source,
         "notes": notes,
+        "llm": _model_choice(rc, narrator),
         # A re-dispatched dossier was stripped already: keep what the first dispatch found.
         "unknown_fields": [
             u.model_dump(mode="json") for u in (unknown or state.unknown_fields or [])
         ],
     }
+
+
+def _model_choice(rc: RunContext, narrator: Narrator | None) -> dict[str, str] | None:
+    """What resume and re-run need to use the same model again (a string, never a key)."""
+    name = rc.model if rc.narrator is None else getattr(narrator, "name", None)
+    if not isinstance(name, str) or ":" not in name:
+        return None  # offline, or a chat model object that cannot be rebuilt from a name
+    settings = getattr(narrator, "settings", None)
+    mode = getattr(settings, "context_mode", rc.context_mode)
+    return ModelChoice(model=name, context_mode=mode).model_dump(mode="json")
 
 
 def _from_text(
@@ -212,6 +275,28 @@ def _draft(
     )
 
 
+def _narrated(
+    spec: GateSpec,
+    result: GateResult,
+    dossier: Dossier,
+    earlier: Mapping[str, GateResult],
+    narrator: Narrator | None,
+) -> GateResult:
+    """The draft with the model's narrative, when there is a model; the findings stay."""
+    if narrator is None:
+        return result
+    try:
+        narrated = narrator.narrate_gate(spec=spec, draft=result, dossier=dossier, earlier=earlier)
+    except Exception as exc:  # a narrator must not raise; the gate keeps its evidence
+        log.exception("narrator of %s", spec.id)
+        note = f"Model narrative failed ({type(exc).__name__}); offline narrative used."
+        narrated = result.model_copy(update={"notes": [*result.notes, note]})
+    # The narrator may add text and propose a status; the findings stay the evidence's.
+    return narrated.model_copy(
+        update={"findings": result.findings, "evidence_status": result.evidence_status}
+    )
+
+
 class GateNode(Protocol):
     """A gate's node function, as LangGraph calls it (``runtime`` by keyword)."""
 
@@ -241,22 +326,12 @@ def make_gate_node(spec: GateSpec) -> GateNode:
             unknown=tuple(state.unknown_fields or ()),
         )
         owner = dossier.owners.get(spec.id) or spec.default_owner
-        findings = [f for check in spec.checks for f in run_check(check, ctx, owner=owner)]
-        result = _draft(spec, ctx, findings, owner, state.run)
-        if rc.narrator is not None:
-            try:
-                narrated = rc.narrator.narrate_gate(
-                    spec=spec, draft=result, dossier=dossier, earlier=earlier
-                )
-            except Exception as exc:  # a narrator must not raise; the gate keeps its evidence
-                log.exception("narrator of %s", spec.id)
-                note = f"Model narrative failed ({type(exc).__name__}); offline narrative used."
-                narrated = result.model_copy(update={"notes": [*result.notes, note]})
-            # The narrator may add text and propose a status; the findings stay the evidence's.
-            result = narrated.model_copy(
-                update={"findings": result.findings, "evidence_status": result.evidence_status}
-            )
-        result = apply_override(result, latest_overrides(state.overrides).get(spec.id))
+        with gate_span(spec.id) as span:
+            findings = [f for check in spec.checks for f in run_check(check, ctx, owner=owner)]
+            result = _draft(spec, ctx, findings, owner, state.run)
+            result = _narrated(spec, result, dossier, earlier, rc.resolved_narrator())
+            result = apply_override(result, latest_overrides(state.overrides).get(spec.id))
+            span.finish(result, evidence_hashes(ctx.base_dir, result) if span.recording else {})
         result = result.model_copy(update={"duration_s": round(time.perf_counter() - started, 4)})
         _emit(
             {
@@ -331,10 +406,11 @@ def formatter(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any
         completed_at=utc_now(),
         run=state.run,
     )
-    if rc.narrator is not None:
+    narrator = rc.resolved_narrator()
+    if narrator is not None:
         dossier = Dossier.model_validate(state.dossier or {})
         try:
-            narrated = rc.narrator.narrate_outcome(draft=outcome, gates=gates, dossier=dossier)
+            narrated = narrator.narrate_outcome(draft=outcome, gates=gates, dossier=dossier)
         except Exception:  # a narrator must not raise; keep the heuristic summary
             log.exception("narrator of the executive summary")
             narrated = outcome

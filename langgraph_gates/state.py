@@ -22,6 +22,7 @@ __all__ = [
     "Finding",
     "GateId",
     "GateResult",
+    "ModelChoice",
     "Outcome",
     "Override",
     "Recommendation",
@@ -248,6 +249,15 @@ class Override(BaseModel):
     )
 
 
+class ModelChoice(BaseModel):
+    """The chat model a review was started with, so resume and re-run can use it again."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str = Field(description="PROVIDER:MODEL, e.g. openai:gpt-4o-mini (never a key).")
+    context_mode: Literal["digest", "full_history"] = "digest"
+
+
 class AuditEntry(BaseModel):
     """One human action on a review: who, when, what and why."""
 
@@ -437,6 +447,10 @@ class ReviewState(BaseModel):
         default=None, description="Set by the formatter (nodes write it as plain JSON)."
     )
     notes: Annotated[list[str], append_unique] = Field(default_factory=list)
+    llm: ModelChoice | None = Field(
+        default=None,
+        description="The chat model the review was started with (None: offline).",
+    )
     unknown_fields: list[UnknownName] | None = Field(
         default=None,
         description="Dossier fields the format does not know (set by the dispatcher).",

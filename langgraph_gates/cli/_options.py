@@ -28,12 +28,14 @@ __all__ = [
     "LeaseTtlOpt",
     "MaxRetriesOpt",
     "ModelOpt",
+    "OfflineOpt",
     "OutputOpt",
     "PauseOpt",
     "ProgressOpt",
     "ReasonOpt",
     "TemperatureOpt",
     "TimeoutOpt",
+    "TraceOpt",
 ]
 
 DEFAULT_OUTPUT = Path("workflow_outputs")
@@ -54,6 +56,21 @@ InteractiveOpt = Annotated[bool, typer.Option("--interactive", help="Pause after
 ModelOpt = Annotated[
     str | None,
     typer.Option("--model", envvar="GATES_MODEL", help="Chat model, e.g. openai:gpt-4o-mini."),
+]
+TraceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--trace",
+        help="console: print the review's OpenTelemetry spans to stderr "
+        "(OTEL_EXPORTER_OTLP_ENDPOINT sends them to a collector; LANGSMITH_TRACING to LangSmith).",
+    ),
+]
+OfflineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--offline",
+        help="Finish without a model, even if the review was started with one (it is reused by default).",
+    ),
 ]
 ContextModeOpt = Annotated[
     str,

@@ -31,6 +31,7 @@ from langgraph_gates.cli._options import (
     OutputOpt,
     PauseOpt,
     ProgressOpt,
+    TraceOpt,
 )
 from langgraph_gates.durable import Reviews, open_reviews
 from langgraph_gates.durable._common import check_gates
@@ -131,11 +132,23 @@ def narrator_for(
 
 @contextmanager
 def cli_reviews(
-    db: str, narrator: Narrator | None = None, lease_ttl: float = DEFAULT_LEASE_TTL
+    db: str,
+    narrator: Narrator | None = None,
+    lease_ttl: float = DEFAULT_LEASE_TTL,
+    *,
+    offline: bool = False,
 ) -> Iterator[Reviews]:
-    """The reviews of ``--db``, with the evidence cache beside it: what every command drives."""
+    """The reviews of ``--db``, with the evidence cache beside it: what every command drives.
+
+    Without a narrator, resume and re-run use the model a review was started with, unless
+    ``offline`` (``--offline``).
+    """
     with open_reviews(
-        db, cache_dir=cache_dir_for(db), narrator=narrator, lease_ttl=lease_ttl
+        db,
+        cache_dir=cache_dir_for(db),
+        narrator=narrator,
+        lease_ttl=lease_ttl,
+        reuse_model=not offline,
     ) as reviews:
         yield reviews
 
@@ -181,9 +194,16 @@ class RunOptions:
     fail_on: str
     progress: bool
     lease_ttl: float
+    trace: str | None
 
     def checked_formats(self) -> list[str]:
-        """``--format`` and ``--fail-on``, validated before anything runs."""
+        """``--format``, ``--fail-on`` and ``--trace``, validated before anything runs.
+
+        Raises:
+            ConfigError: an unknown format, fail-on level or trace target.
+        """
+        if self.trace not in (None, "console"):
+            raise ConfigError(f"must be console, got {self.trace!r}", field="--trace")
         return check_output(self.formats, self.fail_on)
 
     def pauses(self) -> list[str] | None:
@@ -193,10 +213,16 @@ class RunOptions:
         return parse_pause_after(self.pause_after, self.interactive)
 
     @contextmanager
-    def session(self, narrator: Narrator | None) -> Iterator[tuple[Reviews, GateProgress]]:
-        """The reviews of ``--db`` and the progress display, for one command."""
+    def session(
+        self, narrator: Narrator | None, *, offline: bool = False
+    ) -> Iterator[tuple[Reviews, GateProgress]]:
+        """The reviews of ``--db`` and the progress display (and tracing), for one command."""
+        if self.trace == "console":
+            from langgraph_gates.tracing import setup_tracing
+
+            setup_tracing(console=True)
         with (
-            cli_reviews(self.db, narrator, self.lease_ttl) as reviews,
+            cli_reviews(self.db, narrator, self.lease_ttl, offline=offline) as reviews,
             GateProgress(enabled=self.progress) as show,
         ):
             yield reviews, show
@@ -222,6 +248,7 @@ _RUN_OPTIONS = (
     ("fail_on", FailOnOpt, "never"),
     ("progress", ProgressOpt, True),
     ("lease_ttl", LeaseTtlOpt, DEFAULT_LEASE_TTL),
+    ("trace", TraceOpt, None),
 )
 
 Command = TypeVar("Command", bound=Callable[..., None])

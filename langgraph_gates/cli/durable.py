@@ -20,6 +20,7 @@ from langgraph_gates.cli._options import (
     DbOpt,
     IdArg,
     LeaseTtlOpt,
+    OfflineOpt,
     ReasonOpt,
 )
 from langgraph_gates.cli._run import RunOptions, cli_reviews, narrator_for, with_run_options
@@ -58,6 +59,7 @@ def resume_command(
     ] = None,
     reason: ReasonOpt = None,
     by: ByOpt = None,
+    offline: OfflineOpt = False,
     *,
     run: RunOptions,
 ) -> None:
@@ -67,7 +69,8 @@ def resume_command(
         overrides = dict(parse_override(o) for o in override or [])
         require_name_and_reason(overrides, by, reason)
         pauses = run.pauses()
-        with run.session(narrator_for(run.model)) as (reviews, show):
+        narrator = None if offline else narrator_for(run.model)
+        with run.session(narrator, offline=offline) as (reviews, show):
             status = reviews.resume(
                 review_id,
                 approve=approve,
@@ -139,6 +142,7 @@ def rerun_command(
     ] = None,
     by: ByOpt = None,
     reason: ReasonOpt = None,
+    offline: OfflineOpt = False,
     *,
     run: RunOptions,
 ) -> None:
@@ -146,7 +150,8 @@ def rerun_command(
     with handle_errors():
         formats = run.checked_formats()
         pauses = run.pauses() or []
-        with run.session(narrator_for(run.model)) as (reviews, show):
+        narrator = None if offline else narrator_for(run.model)
+        with run.session(narrator, offline=offline) as (reviews, show):
             status = reviews.rerun(
                 review_id,
                 from_gate=from_gate,

@@ -17,8 +17,10 @@ from langgraph_gates.state import utc_now
 __all__ = [
     "check_gates",
     "default_reviewer",
+    "human_text",
     "id_taken",
     "require_name_and_reason",
+    "reviewer",
     "unknown_gate",
     "utc_now",
 ]
@@ -30,6 +32,23 @@ def default_reviewer() -> str:
         return getpass.getuser() or "unknown"
     except Exception:  # no passwd entry (containers) must not stop a review
         return "unknown"
+
+
+def human_text(text: str | None) -> str:
+    """Free text typed by a person (a reason), stripped and with any secret in it masked.
+
+    It goes into the checkpoints, the audit trail and every report: a key pasted into
+    ``--reason`` must not be stored in the clear.
+    """
+    from langgraph_gates.evidence.secrets import redact_text  # detect-secrets: only when used
+
+    stripped = (text or "").strip()
+    return redact_text(stripped)[0] if stripped else ""
+
+
+def reviewer(by: str | None) -> str:
+    """The name recorded for a human action (``--by``, else the OS user), secrets masked."""
+    return human_text(by) or default_reviewer()
 
 
 def unknown_gate(name: str) -> str:

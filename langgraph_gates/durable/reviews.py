@@ -19,26 +19,26 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.constants import START
-from langgraph.types import StateSnapshot
 from pydantic import ValidationError
 
 from langgraph_gates.checkpoint import DEFAULT_DB, open_checkpointer
 from langgraph_gates.dossier import Dossier
 from langgraph_gates.durable._common import (
     check_gates,
-    default_reviewer,
+    human_text,
     id_taken,
     require_name_and_reason,
+    reviewer,
     utc_now,
 )
 from langgraph_gates.durable._diff import review_diff
+from langgraph_gates.durable._drive import drive, with_saved_model
 from langgraph_gates.durable._edits import (
     affected_gates,
     audit_dump,
@@ -48,6 +48,7 @@ from langgraph_gates.durable._edits import (
 )
 from langgraph_gates.durable._input import prepare_input
 from langgraph_gates.durable._lease import DEFAULT_LEASE_TTL, leases_for
+from langgraph_gates.durable._resume_step import ResumeStep
 from langgraph_gates.durable._tree import (
     GATE_INDEX,
     META_ALLOW_OUTSIDE,
@@ -82,7 +83,14 @@ from langgraph_gates.narrator import Narrator
 from langgraph_gates.nodes import RunContext
 from langgraph_gates.policy import Policy, policy_from_mapping
 from langgraph_gates.report import ReviewReport
-from langgraph_gates.state import GATE_IDS, AuditEntry, Override, ReviewState, Status
+from langgraph_gates.state import (
+    GATE_IDS,
+    AuditEntry,
+    Override,
+    ReviewState,
+    Status,
+)
+from langgraph_gates.tracing import setup_tracing
 
 __all__ = ["Reviews", "open_reviews"]
 
@@ -97,9 +105,13 @@ class Reviews:
         checkpointer: where reviews are checkpointed (memory, SQLite or PostgreSQL).
         cache_dir: on-disk evidence cache shared by runs, so a re-run does not recompute
             evidence of unchanged files (memory only when ``None``).
-        narrator: a chat-model narrator for the gates that run; ``None`` stays offline.
+        narrator: a chat-model narrator for the gates that run. ``None``: a review started
+            with a model (see ``ReviewState.llm``) resumes and re-runs with that model, others
+            stay offline.
         lease_ttl: seconds a SQLite lease lives without a heartbeat, i.e. how long a review whose
             process was killed stays refused to others (PostgreSQL frees it at once).
+        reuse_model: with no ``narrator``, resume and re-run with the model a review was
+            started with (``False``: offline, e.g. ``gates resume --offline``).
     """
 
     def __init__(
@@ -109,11 +121,14 @@ class Reviews:
         cache_dir: str | Path | None = None,
         narrator: Narrator | None = None,
         lease_ttl: float = DEFAULT_LEASE_TTL,
+        reuse_model: bool = True,
     ) -> None:
         self.checkpointer = checkpointer
         self.cache_dir = cache_dir
         self.narrator = narrator
+        self.reuse_model = reuse_model
         self.graph = build_graph(checkpointer)
+        setup_tracing()  # OpenTelemetry export when OTEL_EXPORTER_OTLP_ENDPOINT is set
         self._stores: dict[str, EvidenceStore] = {}
         # One writer per review: start, resume, rerun and edit run under the review's lease.
         self._leases = leases_for(checkpointer, ttl=lease_ttl)
@@ -205,6 +220,19 @@ class Reviews:
             narrator=self.narrator, evidence=self.evidence_for(policy), allow_outside=allow_outside
         )
 
+    def _later_context(
+        self, values: Mapping[str, Any], allow_outside: bool, notes: list[str]
+    ) -> RunContext:
+        """The context of a resume or re-run: the saved model unless told otherwise (noted).
+
+        Raises:
+            ConfigError: the saved model cannot be built (nothing was written yet).
+        """
+        context = self._context(values, allow_outside)
+        if self.narrator is not None:
+            return context
+        return with_saved_model(context, values, reuse=self.reuse_model, notes=notes)
+
     def _drive(
         self,
         payload: Any,
@@ -212,26 +240,10 @@ class Reviews:
         context: RunContext,
         pauses: Sequence[str],
         on_progress: ProgressCallback | None,
+        about: Mapping[str, Any],
     ) -> list[str]:
         """The one stream loop every run goes through; returns the nodes that executed."""
-        executed: list[str] = []
-        # With a list of stream modes LangGraph yields (mode, chunk) pairs; its stub types the
-        # items as ``dict[str, Any] | Any``, which unpacks to ``str``: say what they are.
-        mode: str
-        chunk: Any
-        for mode, chunk in self.graph.stream(
-            payload,
-            config,
-            context=context,
-            stream_mode=["custom", "updates"],
-            durability="sync",
-            interrupt_after=list(pauses) or None,
-        ):
-            if mode == "updates":
-                executed += [node for node in chunk if not node.startswith("__")]
-            elif on_progress is not None:
-                on_progress(chunk)
-        return executed
+        return drive(self.graph, payload, config, context, pauses, on_progress, about)
 
     def start(
         self,
@@ -297,7 +309,7 @@ class Reviews:
                 )
             config = config_for(thread, meta=run_metadata(pauses, allow_outside))
             context = self._context(payload, allow_outside)
-            executed = self._drive(payload, config, context, pauses, on_progress)
+            executed = self._drive(payload, config, context, pauses, on_progress, payload)
             return self._status(thread, self._tree(thread), executed=executed, notes=[])
 
     def resume(
@@ -338,7 +350,7 @@ class Reviews:
             head = tree.head
             assert head is not None
             state = as_state(head.values)
-            who, why, at = (by or default_reviewer()).strip(), (reason or "").strip(), utc_now()
+            who, why, at = reviewer(by), human_text(reason), utc_now()
             made, entries = make_overrides(state, overrides, who, why, at)
             plan = (
                 check_gates(pause_after, "pause_after")
@@ -346,7 +358,10 @@ class Reviews:
                 else split_gates(tree.setting(META_PAUSE_AFTER))
             )
             position = position_of(head)
-            step = _Resume(
+            allow_outside = bool(tree.setting(META_ALLOW_OUTSIDE))
+            model_notes: list[str] = []
+            context = self._later_context(head.values, allow_outside, model_notes)
+            step = ResumeStep(
                 review_id=review_id,
                 tree=tree,
                 approve=approve,
@@ -356,10 +371,12 @@ class Reviews:
                 made=made,
                 entries=entries,
                 plan=plan,
-                allow_outside=bool(tree.setting(META_ALLOW_OUTSIDE)),
+                allow_outside=allow_outside,
                 stale=tree.resume_stale() if position else tree.stale_gates(),
                 done=[g for g in GATE_IDS if g in state.gates],
                 on_progress=on_progress,
+                context=context,
+                model_notes=model_notes,
             )
             if position is None:
                 return self._resume_finished(step)
@@ -367,7 +384,7 @@ class Reviews:
                 return self._resume_unstarted(step)
             return self._resume_paused(step, position)
 
-    def _resume_finished(self, step: _Resume) -> ReviewStatus:
+    def _resume_finished(self, step: ResumeStep) -> ReviewStatus:
         """A finished review: overrides re-run only the formatter; without any, nothing runs."""
         notes: list[str] = []
         if not step.made:
@@ -394,14 +411,14 @@ class Reviews:
             )
         return self._go_on(step, config, [], notes)
 
-    def _resume_unstarted(self, step: _Resume) -> ReviewStatus:
+    def _resume_unstarted(self, step: ResumeStep) -> ReviewStatus:
         """A review killed before the dispatcher took its input: run it from the start."""
         if step.made:
             msg = "the review has not started yet: resume it first, then override"
             raise ReviewStateError(msg, source=step.review_id)
         return self._go_on(step, config_for(step.review_id), step.plan, [])
 
-    def _resume_paused(self, step: _Resume, position: str) -> ReviewStatus:
+    def _resume_paused(self, step: ResumeStep, position: str) -> ReviewStatus:
         """A paused or interrupted review: record the decision, re-run stale gates, go on."""
         notes: list[str] = []
         pauses = [g for g in step.plan if NODE_INDEX[g] >= NODE_INDEX[position]]
@@ -425,7 +442,7 @@ class Reviews:
         return self._go_on(step, config, pauses, notes)
 
     def _record(
-        self, step: _Resume, audit: Sequence[AuditEntry], *, as_node: str
+        self, step: ResumeStep, audit: Sequence[AuditEntry], *, as_node: str
     ) -> RunnableConfig:
         """Write the decision (overrides and audit) on the head checkpoint, as ``as_node``."""
         update = {
@@ -440,14 +457,17 @@ class Reviews:
         )
 
     def _go_on(
-        self, step: _Resume, config: RunnableConfig, pauses: Sequence[str], notes: list[str]
+        self, step: ResumeStep, config: RunnableConfig, pauses: Sequence[str], notes: list[str]
     ) -> ReviewStatus:
-        context = self._context(step.head.values, step.allow_outside)
         run_config = config.copy()
         run_config["metadata"] = step.meta
-        executed = self._drive(None, run_config, context, pauses, step.on_progress)
+        executed = self._drive(
+            None, run_config, step.context, pauses, step.on_progress, step.head.values
+        )
         tree = self._tree(step.review_id)
-        return self._status(step.review_id, tree, executed=executed, notes=notes)
+        return self._status(
+            step.review_id, tree, executed=executed, notes=[*step.model_notes, *notes]
+        )
 
     def _validate(self, values: Mapping[str, Any], update: Mapping[str, Any]) -> None:
         # update_state accepts anything and later reads of the thread would fail: check first.
@@ -547,10 +567,10 @@ class Reviews:
                 return EditResult(review_id=review_id, finished=finished, next=tuple(head.next))
             entry = AuditEntry(
                 at=utc_now(),
-                by=(by or default_reviewer()).strip(),
+                by=reviewer(by),
                 action="edit",
                 detail="; ".join(c.describe(50) for c in diff),
-                reason=(reason or "").strip(),
+                reason=human_text(reason),
             )
             update = {"dossier": new, "audit": [entry.model_dump(mode="json")]}
             self._validate(head.values, update)
@@ -617,52 +637,19 @@ class Reviews:
             )
             entry = AuditEntry(
                 at=utc_now(),
-                by=(by or default_reviewer()).strip(),
+                by=reviewer(by),
                 action="rerun",
                 detail=detail,
-                reason=(reason or "").strip(),
+                reason=human_text(reason),
             )
             allow_outside = bool(tree.setting(META_ALLOW_OUTSIDE))
+            context = self._later_context(head.values, allow_outside, notes)
             pauses = [g for g in pauses if GATE_INDEX[g] >= GATE_INDEX[from_gate]]
             meta = run_metadata(pauses, allow_outside)
             config = self._fork(tree, from_gate, run=run, overrides=[], audit=[entry], meta=meta)
             config["metadata"] = meta
-            executed = self._drive(
-                None,
-                config,
-                self._context(head.values, allow_outside),
-                pauses,
-                on_progress,
-            )
+            executed = self._drive(None, config, context, pauses, on_progress, head.values)
             return self._status(review_id, self._tree(review_id), executed=executed, notes=notes)
-
-
-@dataclass
-class _Resume:
-    """What every case of ``resume`` needs: the review, the human's decision, the run plan."""
-
-    review_id: str
-    tree: Tree
-    approve: bool
-    who: str
-    why: str
-    at: str
-    made: list[Override]
-    entries: list[AuditEntry]
-    plan: list[str]
-    allow_outside: bool
-    stale: list[str]
-    done: list[str]
-    on_progress: ProgressCallback | None
-
-    @property
-    def head(self) -> StateSnapshot:
-        assert self.tree.head is not None
-        return self.tree.head
-
-    @property
-    def meta(self) -> dict[str, Any]:
-        return run_metadata(self.plan, self.allow_outside)
 
 
 @contextmanager
@@ -672,6 +659,7 @@ def open_reviews(
     cache_dir: str | Path | None = None,
     narrator: Narrator | None = None,
     lease_ttl: float = DEFAULT_LEASE_TTL,
+    reuse_model: bool = True,
 ) -> Iterator[Reviews]:
     """Open the reviews of a database and close it on exit.
 
@@ -681,9 +669,17 @@ def open_reviews(
         cache_dir: on-disk evidence cache (memory only when ``None``).
         narrator: a chat-model narrator; ``None`` stays offline.
         lease_ttl: seconds a SQLite lease lives without a heartbeat (see :class:`Reviews`).
+        reuse_model: resume and re-run with the model a review was started with when no
+            ``narrator`` is given (see :class:`Reviews`).
 
     Raises:
         ConfigError: the database cannot be opened.
     """
     with open_checkpointer(db) as saver:
-        yield Reviews(saver, cache_dir=cache_dir, narrator=narrator, lease_ttl=lease_ttl)
+        yield Reviews(
+            saver,
+            cache_dir=cache_dir,
+            narrator=narrator,
+            lease_ttl=lease_ttl,
+            reuse_model=reuse_model,
+        )

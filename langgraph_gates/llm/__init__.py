@@ -14,6 +14,7 @@ LangSmith tracing follows LangChain's usual environment variables (``LANGSMITH_T
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from langchain_core.language_models import BaseChatModel
@@ -30,6 +31,7 @@ __all__ = [
     "LLMSettings",
     "build_chat_model",
     "build_narrator",
+    "cached_narrator",
     "parse_model_string",
 ]
 
@@ -85,3 +87,17 @@ def build_narrator(
         env_file=env_file,
     )
     return LLMNarrator(chat, resolved, name=model)
+
+
+@functools.lru_cache(maxsize=16)
+def cached_narrator(model: str, context_mode: str = "digest") -> LLMNarrator:
+    """The narrator for ``PROVIDER:MODEL``, built once per process and setting.
+
+    For callers that name a model per run (the LangGraph server's ``context``, a resumed
+    review): building a chat model costs an import and a client, and the narrator is
+    thread-safe, so runs share it. Keys come from the process's environment or ``./.env``.
+
+    Raises:
+        ConfigError: the model cannot be built (malformed string, unknown provider, no key).
+    """
+    return build_narrator(model, context_mode=context_mode)

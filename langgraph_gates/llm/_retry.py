@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +22,15 @@ from pydantic import BaseModel
 
 from langgraph_gates.state import TokenUsage
 
-__all__ = ["CallResult", "RetryPolicy", "call_structured", "classify"]
+__all__ = [
+    "CIRCUIT_OPEN",
+    "CONNECTION_FAILED",
+    "CallResult",
+    "CircuitBreaker",
+    "RetryPolicy",
+    "call_structured",
+    "classify",
+]
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +57,60 @@ class RetryPolicy:
         if retry_after is not None:
             wait = max(wait, min(retry_after, self.backoff_max_s))
         return wait * (1 + self.jitter * random.random())
+
+
+CONNECTION_FAILED = "connection failed"
+CIRCUIT_OPEN = "endpoint unreachable (2 connection failures in a row)"
+
+
+class CircuitBreaker:
+    """Stops calling an endpoint that refuses connections, instead of retrying every call.
+
+    After ``threshold`` connection failures in a row (across calls), the circuit opens: calls
+    give up at once, without a request, for ``reset_s`` seconds; then one call may try again.
+    Any answer (even an error status) closes it. Only connection failures count: a slow or
+    rate-limited endpoint is up, and its own retries handle it.
+
+    Args:
+        threshold: connection failures in a row that open the circuit.
+        reset_s: seconds it stays open before one more try is allowed.
+        clock: monotonic seconds (tests pass their own).
+    """
+
+    def __init__(
+        self,
+        threshold: int = 2,
+        reset_s: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.threshold = threshold
+        self.reset_s = reset_s
+        self._clock = clock
+        self._failures = 0
+        self._opened_at: float | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def is_open(self) -> bool:
+        """Whether calls should give up without trying."""
+        with self._lock:
+            if self._opened_at is None:
+                return False
+            if self._clock() - self._opened_at >= self.reset_s:
+                self._opened_at = None  # half-open: the next try decides
+                self._failures = self.threshold - 1
+                return False
+            return True
+
+    def record(self, reason: str | None) -> None:
+        """Count a try: ``reason`` is why it failed (``None``: the endpoint answered)."""
+        with self._lock:
+            if reason != CONNECTION_FAILED:
+                self._failures, self._opened_at = 0, None
+                return
+            self._failures += 1
+            if self._failures >= self.threshold and self._opened_at is None:
+                self._opened_at = self._clock()
 
 
 @dataclass
@@ -106,7 +169,7 @@ def classify(exc: BaseException) -> tuple[str, bool]:
     if isinstance(exc, TimeoutError) or any("Timeout" in n for n in names):
         return "timed out", True
     if isinstance(exc, ConnectionError) or names & {"APIConnectionError", "TransportError"}:
-        return "connection failed", True
+        return CONNECTION_FAILED, True
     if code is not None:
         return f"refused ({code})", False
     if isinstance(exc, ValueError):
@@ -144,6 +207,7 @@ def call_structured(
     policy: RetryPolicy,
     config: RunnableConfig | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    breaker: CircuitBreaker | None = None,
 ) -> CallResult:
     """Invoke a ``with_structured_output(schema, include_raw=True)`` runnable with retries.
 
@@ -154,12 +218,17 @@ def call_structured(
         policy: retries and backoff.
         config: run name, tags and metadata for tracing.
         sleep: how to wait (tests pass a recorder).
+        breaker: shared by the calls of a narrator; when open, the call gives up untried.
 
     Returns:
         The parsed value with the tokens of every try, or the reasons it failed.
     """
     result = CallResult()
     for attempt in range(policy.max_retries + 1):
+        if breaker is not None and breaker.is_open:
+            result.gave_up = CIRCUIT_OPEN
+            log.info("model call skipped: %s", CIRCUIT_OPEN)  # each gate notes it
+            return result
         retry_after: float | None = None
         try:
             out = runnable.invoke(list(messages), config=config)
@@ -167,8 +236,12 @@ def call_structured(
             reason, retryable = classify(exc)
             result.usage += TokenUsage(calls=1)
             retry_after = _retry_after(exc)
+            if breaker is not None:
+                breaker.record(reason)
             log.info("model call failed (%s, try %d): %s", reason, attempt + 1, type(exc).__name__)
         else:
+            if breaker is not None:
+                breaker.record(None)
             result.usage += _usage(out.get("raw") if isinstance(out, dict) else None)
             parsed = out.get("parsed") if isinstance(out, dict) else out
             if isinstance(parsed, BaseModel) and not (
@@ -182,6 +255,9 @@ def call_structured(
         if not retryable:
             result.gave_up = reason
             log.warning("model call failed and is not retried: %s", reason)
+            return result
+        if breaker is not None and breaker.is_open:
+            result.gave_up = CIRCUIT_OPEN
             return result
         if attempt < policy.max_retries:
             sleep(policy.delay(attempt, retry_after))

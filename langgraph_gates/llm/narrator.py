@@ -27,7 +27,14 @@ from langgraph_gates.dossier import Dossier
 from langgraph_gates.gates.spec import GateSpec
 from langgraph_gates.llm import prompts
 from langgraph_gates.llm._context import ContextMode, clip
-from langgraph_gates.llm._retry import CallResult, RetryPolicy, call_structured
+from langgraph_gates.llm._guard import instruction_in, summary_problem
+from langgraph_gates.llm._retry import (
+    CIRCUIT_OPEN,
+    CallResult,
+    CircuitBreaker,
+    RetryPolicy,
+    call_structured,
+)
 from langgraph_gates.llm.schemas import GATE_SCHEMAS, DossierDraft, ExecutiveSummary, GateNarrative
 from langgraph_gates.scoring import DUE_BY_SEVERITY, key_finding
 from langgraph_gates.state import (
@@ -95,11 +102,19 @@ def _items(values: list[str]) -> list[str]:
 
 
 def _failure_note(what: str, call: CallResult, fallback: str) -> str:
-    reasons = ", ".join(dict.fromkeys(call.failures)) or "no answer"
+    circuit = (
+        "the model endpoint failed to connect twice in a row, so the rest of the review runs "
+        "offline; "
+        if call.gave_up == CIRCUIT_OPEN
+        else ""
+    )
     tries = call.attempts
+    if circuit and not tries:
+        return f"{what} skipped: {circuit}{fallback}."
+    reasons = ", ".join(dict.fromkeys(call.failures)) or "no answer"
     return (
         f"{what} unavailable after {tries} {'try' if tries == 1 else 'tries'} ({reasons}); "
-        f"{fallback}."
+        f"{circuit}{fallback}."
     )
 
 
@@ -129,6 +144,9 @@ class LLMNarrator:
         self._sleep = sleep
         self._runnables: dict[type[BaseModel], Runnable[Any, Any]] = {}
         self._lock = threading.Lock()
+        # Shared by every call: an endpoint that refuses connections costs two tries, not
+        # four per call for the rest of the review.
+        self.breaker = CircuitBreaker()
 
     def __repr__(self) -> str:
         return f"LLMNarrator({self.name!r}, context_mode={self.settings.context_mode!r})"
@@ -160,7 +178,12 @@ class LLMNarrator:
             reason = f"the model has no structured output ({type(exc).__name__})"
             return CallResult(failures=[reason], gave_up=reason)
         return call_structured(
-            runnable, messages, policy=self.settings.retry, config=config, sleep=self._sleep
+            runnable,
+            messages,
+            policy=self.settings.retry,
+            config=config,
+            sleep=self._sleep,
+            breaker=self.breaker,
         )
 
     # --- Narrator -----------------------------------------------------------------------
@@ -202,6 +225,15 @@ class LLMNarrator:
         if not isinstance(call.value, GateNarrative):
             note = _failure_note("Model narrative", call, "the offline narrative is used")
             return draft.model_copy(update={"notes": [*draft.notes, note], "tokens": tokens})
+        phrase = instruction_in(
+            [*call.value.section_texts().values(), call.value.status_rationale or ""]
+        )
+        if phrase:
+            note = (
+                f'The model narrative addressed instructions to the reader ("{clip(phrase, 80)}"); '
+                "the offline narrative is used."
+            )
+            return draft.model_copy(update={"notes": [*draft.notes, note], "tokens": tokens})
         return _merge_gate(draft, call.value, call, tokens)
 
     def narrate_outcome(
@@ -228,6 +260,12 @@ class LLMNarrator:
                 update={"executive_summary": [*draft.executive_summary, note], "tokens": tokens}
             )
         lines += [f"Decision: {d}" for d in _items(summary.decision_points)[:_DECISIONS]]
+        problem = summary_problem(lines, draft.recommendation)
+        if problem:
+            note = f"Note: the model's summary was replaced by the offline one: {problem}."
+            return draft.model_copy(
+                update={"executive_summary": [*draft.executive_summary, note], "tokens": tokens}
+            )
         return draft.model_copy(
             update={"executive_summary": lines, "summary_source": "model", "tokens": tokens}
         )
@@ -255,13 +293,12 @@ def _merge_gate(
         notes.append(f"The model left {blank} section(s) empty; the offline text is kept there.")
     risks = _items(narrative.extra_risks)
     mitigations = _items(narrative.mitigations)
-    owners = _items(narrative.owners)
     if risks:
         sections[EXTRA_SECTIONS[0]] = "\n".join(f"- {r}" for r in risks)
     if mitigations:
+        # Owners come from the dossier (or the gate's default role), never from model text.
         sections[EXTRA_SECTIONS[1]] = "\n".join(
-            f"- {m}" + (f" (owner: {owners[i]})" if i < len(owners) else "")
-            for i, m in enumerate(mitigations)
+            f"- {m} (owner: {draft.owner})" for m in mitigations
         )
     proposed = Status(narrative.proposed_status)
     rationale = clip(narrative.status_rationale or "", 800)

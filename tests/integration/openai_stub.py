@@ -10,7 +10,8 @@ It answers ``POST .../chat/completions`` the way the real API does for structure
 and always reports ``usage``. The instance is generated from the schema itself (every property
 filled), so the stub needs no knowledge of the project's schemas. Strings read ``[stub] <field>``;
 a field named ``proposed_status`` gets :attr:`StubState.proposed_status` (``Pass`` by default: the
-adversarial model that tries to pass every gate).
+adversarial model that tries to pass every gate), and a string field named in
+:attr:`StubState.strings` gets that text (an injected model, e.g. a summary that says "Go").
 
 Faults are queued per request (:meth:`StubState.queue`): ``"429"``, ``"500"``, ``"slow"``
 (sleeps :attr:`StubState.slow_s` before answering, to exceed the client's timeout),
@@ -80,6 +81,7 @@ class StubState:
     """What the stub answers and what it saw (shared with the handler threads)."""
 
     proposed_status: str = "Pass"
+    strings: dict[str, str] = field(default_factory=dict)
     slow_s: float = 1.0
     retry_after: str | None = "1"
     faults: deque[str] = field(default_factory=deque)
@@ -163,7 +165,7 @@ def instance(
     if kind == "string":
         if schema.get("format") == "date":
             return "2026-01-15"
-        return f"[stub] {name}"
+        return state.strings.get(name, f"[stub] {name}")
     if kind == "integer":
         return 1
     if kind == "number":

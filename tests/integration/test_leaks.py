@@ -29,20 +29,12 @@ from tests.corpus.build import AS_OF, run_dir_args
 from tests.corpus.leaks import Planted, blobs_under, leaks, seed
 from tests.corpus.records import Record, write_record
 from tests.corpus.runner import CliRun, report_of, run_inprocess, run_subprocess
-from tests.integration.openai_stub import RunningStub, openai_stub_in_env
+from tests.integration.openai_stub import RunningStub
 
 pytestmark = pytest.mark.slow
 
 ENV_NAMES = (*PROVIDER_ENV, "GATES_DB")
 MODEL_ARGS = ["--model", "openai:stub", "--timeout", "10", "--max-retries", "1"]
-
-
-@pytest.fixture
-def stub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RunningStub]:
-    """The stub model, reachable by this process and by child processes (environment)."""
-    clear_provider_env(monkeypatch, tmp_path, ENV_NAMES)  # no stray .env is read
-    with openai_stub_in_env(monkeypatch) as running:
-        yield running
 
 
 @pytest.fixture

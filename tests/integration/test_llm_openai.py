@@ -8,7 +8,6 @@ and the CLI with ``--model openai:stub``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +21,8 @@ from langgraph_gates.cli import app
 from langgraph_gates.gates import GATES_BY_ID
 from langgraph_gates.llm import LLMSettings, build_narrator
 from langgraph_gates.state import GATE_IDS, Status, TokenUsage, worse_status
-from tests.conftest import TEXT_DOSSIER, clear_provider_env
-from tests.integration.openai_stub import RunningStub, openai_stub_in_env
+from tests.conftest import TEXT_DOSSIER
+from tests.integration.openai_stub import RunningStub
 
 pytestmark = pytest.mark.slow
 
@@ -34,13 +33,6 @@ DOSSIER: dict[str, Any] = {"description": INJECTION, **TEXT_DOSSIER}
 
 def _fast(**kw: Any) -> LLMSettings:
     return LLMSettings(**({"backoff_s": 0.001, "backoff_max_s": 0.005, "timeout_s": 5.0} | kw))
-
-
-@pytest.fixture
-def stub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RunningStub]:
-    clear_provider_env(monkeypatch, tmp_path)
-    with openai_stub_in_env(monkeypatch) as running:
-        yield running
 
 
 @pytest.fixture(scope="module")

@@ -11,18 +11,9 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import runpy
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -34,125 +25,20 @@ from langgraph_gates import Override, Recommendation, Status, review
 from langgraph_gates.state import GATE_IDS
 
 from ..conftest import EXAMPLES, ROOT
+from .dev_server import dev_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("studio")]
 
 GRAPH_ID = "workflow_ml_prod_sequential"
 CHURN = EXAMPLES / "churn"
 AS_OF = "2026-11-28"  # fixed, so the freshness check cannot move between the two runs
-STARTUP_TIMEOUT_S = 90.0
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _langgraph_cli() -> Path:
-    # The CLI of the interpreter running the tests (.venv/bin under `make test`).
-    for candidate in (Path(sys.executable).parent / "langgraph", ROOT / ".venv/bin/langgraph"):
-        if candidate.exists():
-            return candidate
-    pytest.fail("langgraph CLI not found: install the dev extras (pip install -e '.[dev]')")
-
-
-def _server_config(folder: Path) -> Path:
-    """The repository's langgraph.json with its paths anchored at the repository."""
-    config = json.loads((ROOT / "langgraph.json").read_text())
-    config["graphs"] = {
-        graph_id: f"{(ROOT / spec.split(':')[0]).resolve()}:{spec.split(':')[1]}"
-        for graph_id, spec in config["graphs"].items()
-    }
-    config["dependencies"] = [str((ROOT / dep).resolve()) for dep in config["dependencies"]]
-    # An empty .env of its own: a developer's .env (API keys, tracing) must not reach tests.
-    (folder / ".env").write_text("")
-    config["env"] = str(folder / ".env")
-    path = folder / "langgraph.json"
-    path.write_text(json.dumps(config, indent=2))
-    return path
-
-
-def _server_env() -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("LANGSMITH_", "LANGCHAIN_", "OPENAI_", "ANTHROPIC_", "GATES_"))
-    }
-    env |= {
-        "LANGGRAPH_CLI_NO_ANALYTICS": "1",
-        "LANGGRAPH_NO_VERSION_CHECK": "true",
-        "LANGSMITH_TRACING": "false",
-        "PYTHONUNBUFFERED": "1",
-    }
-    return env
-
-
-def _wait_until_ok(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, no proxy
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            tail = log.read_text(errors="replace")[-3000:]
-            pytest.fail(f"langgraph dev exited with {proc.returncode}:\n{tail}")
-        try:
-            with opener.open(f"{url}/ok", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            pass
-        time.sleep(0.2)
-    tail = log.read_text(errors="replace")[-3000:]
-    pytest.fail(f"langgraph dev did not answer GET /ok in {STARTUP_TIMEOUT_S:.0f} s:\n{tail}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    """Stop the server and its reloader/worker children: the whole process group."""
-    if proc.poll() is not None:
-        return
-    for sig, wait_s in ((signal.SIGTERM, 10.0), (signal.SIGKILL, 5.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=wait_s)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The base URL of a `langgraph dev` server on a free port, stopped after the module."""
-    folder = tmp_path_factory.mktemp("langgraph-dev")
-    config = _server_config(folder)
-    port = _free_port()
-    log = folder / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                str(_langgraph_cli()),
-                "dev",
-                "--port",
-                str(port),
-                "--no-browser",
-                "--no-reload",
-                "--config",
-                str(config),
-            ],
-            cwd=folder,
-            env=_server_env(),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so the finalizer reaches children
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_ok(url, proc, log)
-        yield url
-    finally:
-        _stop(proc)
+    with dev_server(tmp_path_factory.mktemp("langgraph-dev")) as running:
+        yield running.url
 
 
 @pytest.fixture(scope="module")

@@ -71,7 +71,11 @@ def test_model_narratives_fill_every_section_and_count_tokens(offline: ReviewRes
         for title in spec.outputs:
             assert gate.sections[title].startswith(f"{title}: the evidence"), title
         assert gate.sections[EXTRA_SECTIONS[0]].startswith("- Risk:")
-        assert gate.sections[EXTRA_SECTIONS[1]].endswith("(owner: ML platform team)")
+        # The model named "ML platform team"; owners come from the dossier or the gate's role.
+        assert gate.sections[EXTRA_SECTIONS[1]].endswith(f"(owner: {gate.owner})")
+        assert "ML platform team" not in gate.sections[EXTRA_SECTIONS[1]]
+        assert gate.owner == offline.report.gate(gate.id).owner  # type: ignore[union-attr]
+        assert gate.due == offline.report.gate(gate.id).due or gate.status is not gate.evidence_status  # type: ignore[union-attr]
         assert gate.sections[EXTRA_SECTIONS[2]].startswith("Conditional: Rationale")
         assert gate.model_status is Status.CONDITIONAL
         assert gate.tokens == TokenUsage(
