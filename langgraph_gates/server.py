@@ -11,6 +11,11 @@ masked as ``‹redacted:KIND:xx…yy›`` before anything is written.
 What is redacted: the dossier (as a dossier: its SHA-256 field is a digest, not a key), free
 text, and the names and reasons of overrides and audit entries. Everything else in a request
 is machine-made (policy numbers, gate results) and passes unchanged.
+
+The same middleware drops the run settings meant for in-process callers only
+(:data:`IN_PROCESS_SETTINGS`: ``allow_outside``, ``cache_dir`` ...) from a request's
+``context`` and ``config.configurable``: a client of the server must not let dossier paths
+leave their folder on the server's disk, or choose where the server writes.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 
 from langgraph_gates._redaction import redact_command, redact_values
 
-__all__ = ["RedactSecretsMiddleware", "redact_request_body"]
+__all__ = ["IN_PROCESS_SETTINGS", "RedactSecretsMiddleware", "redact_request_body"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -30,6 +35,8 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _PATHS = ("/threads", "/runs")
+#: RunContext fields for in-process callers, never taken from an HTTP client.
+IN_PROCESS_SETTINGS = frozenset({"allow_outside", "cache_dir", "narrator", "evidence"})
 _METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -39,7 +46,7 @@ def redact_request_body(body: dict[str, Any]) -> dict[str, Any]:
     Covers ``input`` (runs), ``values`` (state updates), ``command`` (resume / update) and
     ``supersteps`` (threads created with state).
     """
-    out = dict(body)
+    out = _without_in_process_settings(body)
     if "input" in out:
         out["input"] = redact_values(out["input"])
     if "values" in out:
@@ -53,6 +60,19 @@ def redact_request_body(body: dict[str, Any]) -> dict[str, Any]:
         out["command"] = redact_command(out["command"])
     if isinstance(out.get("supersteps"), list):
         out["supersteps"] = [_redact_superstep(s) for s in out["supersteps"]]
+    return out
+
+
+def _without_in_process_settings(body: dict[str, Any]) -> dict[str, Any]:
+    out = dict(body)
+    if isinstance(out.get("context"), dict):
+        out["context"] = {k: v for k, v in out["context"].items() if k not in IN_PROCESS_SETTINGS}
+    config = out.get("config")
+    if isinstance(config, dict) and isinstance(config.get("configurable"), dict):
+        configurable = {
+            k: v for k, v in config["configurable"].items() if k not in IN_PROCESS_SETTINGS
+        }
+        out["config"] = {**config, "configurable": configurable}
     return out
 
 

@@ -59,3 +59,15 @@ def test_the_middleware_rewrites_run_bodies_and_their_length() -> None:
     # Other routes and bodies that are not JSON objects pass untouched.
     assert _call("/assistants/search", raw)[0] == raw
     assert _call("/runs", b"not json")[0] == b"not json"
+
+
+def test_in_process_settings_never_come_from_a_client() -> None:
+    body = {
+        "input": {"dossier_path": "examples/churn/dossier.yaml"},
+        "context": {"model": "openai:gpt-4o-mini", "allow_outside": True, "cache_dir": "/tmp/x"},
+        "config": {"configurable": {"allow_outside": True, "thread_id": "t"}},
+    }
+    out = redact_request_body(body)
+    assert out["context"] == {"model": "openai:gpt-4o-mini"}
+    assert out["config"] == {"configurable": {"thread_id": "t"}}
+    assert out["input"] == body["input"]
