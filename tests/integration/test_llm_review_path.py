@@ -111,7 +111,7 @@ def test_an_override_reason_holding_a_key_is_stored_and_printed_masked(
 
 
 def test_the_python_api_masks_reasons_too(tmp_path: Path) -> None:
-    from langgraph_gates.reviews import open_reviews
+    from langgraph_gates.durable import open_reviews
 
     key = _planted_key()
     with open_reviews(tmp_path / "r.sqlite") as reviews:
