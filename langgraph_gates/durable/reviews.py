@@ -233,18 +233,6 @@ class Reviews:
             return context
         return with_saved_model(context, values, reuse=self.reuse_model, notes=notes)
 
-    def _drive(
-        self,
-        payload: Any,
-        config: RunnableConfig,
-        context: RunContext,
-        pauses: Sequence[str],
-        on_progress: ProgressCallback | None,
-        about: Mapping[str, Any],
-    ) -> list[str]:
-        """The one stream loop every run goes through; returns the nodes that executed."""
-        return drive(self.graph, payload, config, context, pauses, on_progress, about)
-
     def start(
         self,
         dossier: str | Path | Mapping[str, Any] | Dossier | None = None,
@@ -309,7 +297,7 @@ class Reviews:
                 )
             config = config_for(thread, meta=run_metadata(pauses, allow_outside))
             context = self._context(payload, allow_outside)
-            executed = self._drive(payload, config, context, pauses, on_progress, payload)
+            executed = drive(self.graph, payload, config, context, pauses, on_progress, payload)
             return self._status(thread, self._tree(thread), executed=executed, notes=[])
 
     def resume(
@@ -461,8 +449,8 @@ class Reviews:
     ) -> ReviewStatus:
         run_config = config.copy()
         run_config["metadata"] = step.meta
-        executed = self._drive(
-            None, run_config, step.context, pauses, step.on_progress, step.head.values
+        executed = drive(
+            self.graph, None, run_config, step.context, pauses, step.on_progress, step.head.values
         )
         tree = self._tree(step.review_id)
         return self._status(
@@ -648,7 +636,7 @@ class Reviews:
             meta = run_metadata(pauses, allow_outside)
             config = self._fork(tree, from_gate, run=run, overrides=[], audit=[entry], meta=meta)
             config["metadata"] = meta
-            executed = self._drive(None, config, context, pauses, on_progress, head.values)
+            executed = drive(self.graph, None, config, context, pauses, on_progress, head.values)
             return self._status(review_id, self._tree(review_id), executed=executed, notes=notes)
 
 
