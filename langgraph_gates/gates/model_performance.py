@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import metrics_file, predictions
+from langgraph_gates.checks import champion, metrics_file, predictions
 from langgraph_gates.checks.base import CheckContext
 from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
@@ -96,6 +96,7 @@ SPEC = GateSpec(
         metrics_file.BASELINE,
         predictions.CALIBRATION,
         predictions.SLICE_GAP,
+        champion.CHAMPION,
         UNKNOWN_FIELDS["model_performance"],
     ),
     write_sections=write_sections,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from langgraph_gates.checks import documentation, fairness
+from langgraph_gates.checks import champion, documentation, fairness
 from langgraph_gates.checks.base import CheckContext
 from langgraph_gates.checks.unknown_names import UNKNOWN_FIELDS
 from langgraph_gates.gates._narrative import findings_for, not_provided, section
@@ -87,6 +87,7 @@ SPEC = GateSpec(
         fairness.DISPARATE_IMPACT,
         fairness.EQUALIZED_ODDS,
         fairness.GROUP_COVERAGE,
+        champion.GROUP_REGRESSION,
         documentation.HARMS,
         documentation.GOVERNANCE,
         UNKNOWN_FIELDS["responsible_ai"],
