@@ -214,7 +214,9 @@ def _collect(
     labels = list(zip(*(np.ma.asarray(data[g], dtype=object).tolist() for g in gcols), strict=True))
     keys = [_key_of(lab, groups) for lab in labels] if gcols else [("", "")] * len(slots)
     out: dict[tuple[str, str], dict[str, np.ndarray]] = {}
-    columns: dict[str, np.ndarray] = {n: np.ma.filled(np.ma.asarray(data[n], dtype=float), np.nan) for n in names}
+    columns: dict[str, np.ndarray] = {
+        n: np.ma.filled(np.ma.asarray(data[n], dtype=float), np.nan) for n in names
+    }
     for r, key in enumerate(keys):
         target = out.setdefault(key, {n: np.full(samples + 1, np.nan) for n in names})
         for n in names:
@@ -253,8 +255,7 @@ def replicate_metrics(
     gs = _group_select(paired)
     sums = ", ".join(_sums(task, paired.has_scores))
     sql = (
-        f"SELECT b{gs}, {sums} FROM {_weighted(settings)} WHERE w > 0 "
-        f"GROUP BY {_grouping(paired)}"
+        f"SELECT b{gs}, {sums} FROM {_weighted(settings)} WHERE w > 0 GROUP BY {_grouping(paired)}"
     )
     agg = _collect(con, sql, paired.groups, settings.samples)
     if "roc_auc" in metrics and paired.has_scores and task == "binary_classification":
