@@ -448,6 +448,9 @@ class Dossier(_Section):
             value = getattr(self.performance, name)
             if value:
                 yield f"performance.{name}", value
+        champion = self.performance.champion
+        if champion is not None and champion.predictions:
+            yield "performance.champion.predictions", champion.predictions
         if self.security.artifact:
             yield "security.artifact", self.security.artifact
         if self.security.requirements:

@@ -32,6 +32,7 @@ from langgraph_gates.evidence.secrets import redact_dossier_secrets, redact_text
 from langgraph_gates.evidence.store import EvidenceStore
 from langgraph_gates.gates import GATES
 from langgraph_gates.gates.spec import GateSpec
+from langgraph_gates.lineage import evidence_hashes, key_metrics, next_review
 from langgraph_gates.narrator import Narrator
 from langgraph_gates.policy import Policy, policy_from_mapping
 from langgraph_gates.scoring import (
@@ -323,6 +324,9 @@ def formatter(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any
     changed = {gid: g.model_dump(mode="json") for gid, g in gates.items() if g != state.gates[gid]}
     recommendation, rationale = recommend({gid: g.status for gid, g in gates.items()})
     tokens = sum((g.tokens for g in gates.values()), TokenUsage())
+    dossier = Dossier.model_validate(state.dossier or {})
+    reviewed_on = dt.date.fromisoformat(state.as_of) if state.as_of else dt.date.today()
+    next_date, cadence = next_review(dossier.deployment.mlops_level, reviewed_on)
     outcome = ReviewOutcome(
         recommendation=recommendation,
         rationale=rationale,
@@ -330,9 +334,14 @@ def formatter(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any
         tokens=tokens,
         completed_at=utc_now(),
         run=state.run,
+        key_metrics=key_metrics(gates),
+        evidence=evidence_hashes(
+            dossier, state.base_dir or ".", allow_outside=rc.allow_outside
+        ),
+        next_review=next_date,
+        review_cadence=cadence,
     )
     if rc.narrator is not None:
-        dossier = Dossier.model_validate(state.dossier or {})
         try:
             narrated = rc.narrator.narrate_outcome(draft=outcome, gates=gates, dossier=dossier)
         except Exception:  # a narrator must not raise; keep the heuristic summary

@@ -7,7 +7,7 @@ show | list`` commands are thin wrappers. Its modules, one job each:
   :func:`open_reviews`;
 * :mod:`~langgraph_gates.durable.models`: the values the operations return;
 * ``_edits``: ``--set`` paths and overrides; ``_tree``: the checkpoint tree of a review;
-  ``_diff``: diffs between runs; ``_lease``: one writer per review; ``_input``: the start-up of
+  ``_diff``: diffs between runs; ``_lineage``: a model's reviews across versions; ``_lease``: one writer per review; ``_input``: the start-up of
   a review; ``_common``: the reviewer's name and recurring messages.
 
 How the operations map onto LangGraph:
@@ -34,6 +34,7 @@ How the operations map onto LangGraph:
   diffed.
 """
 
+from langgraph_gates.durable._lineage import compare_reviews, model_history
 from langgraph_gates.durable.models import (
     CheckpointInfo,
     EditResult,
@@ -41,7 +42,10 @@ from langgraph_gates.durable.models import (
     FindingChange,
     FindingRef,
     GateDiff,
+    ModelHistory,
+    ModelReview,
     ProgressCallback,
+    ReviewComparison,
     ReviewDiff,
     ReviewHistory,
     ReviewStatus,
@@ -57,12 +61,17 @@ __all__ = [
     "FindingChange",
     "FindingRef",
     "GateDiff",
+    "ModelHistory",
+    "ModelReview",
     "ProgressCallback",
+    "ReviewComparison",
     "ReviewDiff",
     "ReviewHistory",
     "ReviewStatus",
     "ReviewSummary",
     "Reviews",
     "RunInfo",
+    "compare_reviews",
+    "model_history",
     "open_reviews",
 ]
