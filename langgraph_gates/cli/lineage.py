@@ -58,7 +58,7 @@ def _history_table(history: ModelHistory, db: str) -> Table:
         "Next review",
     ):
         table.add_column(col, overflow="fold")
-    number = {g.id: g.number for g in GATES}
+    number: dict[str, int] = {g.id: g.number for g in GATES}
     for r in history.reviews:
         gates = " ".join(f"{number.get(g, '?')}{s.value[0]}" for g, s in r.gates.items())
         metrics = ", ".join(f"{k} {v:.4g}" for k, v in r.key_metrics.items())

@@ -7,9 +7,7 @@ instead, since .ci/run installs the server.
 from __future__ import annotations
 
 import json
-import os
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -22,21 +20,10 @@ from langgraph_gates.errors import ConfigError
 from langgraph_gates.reviews import open_reviews
 from langgraph_gates.state import GATE_IDS, Recommendation
 
-from .pg_server import PgServer, find_pg_bin, pg_server
+from .pg_server import PgServer
 from .small_dossier import write_small_dossier
 
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[PgServer]:
-    if find_pg_bin() is None:
-        reason = "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI must install them (.ci/run)")
-        pytest.skip(reason)
-    with pg_server() as running:
-        yield running
 
 
 @pytest.fixture

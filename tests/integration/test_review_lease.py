@@ -16,7 +16,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from langgraph_gates.durable import open_reviews
 from langgraph_gates.errors import ReviewStateError
 from langgraph_gates.state import GATE_IDS
 
-from .pg_server import PgServer, find_pg_bin, pg_server
+from .pg_server import PgServer
 from .small_dossier import write_small_dossier
 
 # Runs `gates ARGS...` with the first check of GATE sleeping (a real process to kill or stop).
@@ -178,17 +177,6 @@ def test_one_writer_per_review_in_one_process(tmp_path: Path, dossier: Path) -> 
         assert seen == ["refused"]
         with pytest.raises(ReviewStateError, match="a review with this id exists"):
             second.start(dossier, review_id="same")  # the lease is free again; the id is not
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[PgServer]:
-    if find_pg_bin() is None:
-        reason = "PostgreSQL server binaries (initdb, pg_ctl) are not installed"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI must install them (.ci/run)")
-        pytest.skip(reason)
-    with pg_server() as running:
-        yield running
 
 
 @pytest.mark.slow

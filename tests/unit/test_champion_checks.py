@@ -98,10 +98,16 @@ def findings(spec: Any, ctx: Any) -> list[Finding]:
 # --------------------------------------------------------------------------- the rule
 
 
-def _change(improvement: float, low: float | None, *, metric: str = "roc_auc", champion: float = 0.8) -> MetricChange:
+def _change(
+    improvement: float, low: float | None, *, metric: str = "roc_auc", champion: float = 0.8
+) -> MetricChange:
     return MetricChange(
-        metric=metric, candidate=champion + improvement, champion=champion,
-        improvement=improvement, low=low, high=None if low is None else improvement + 0.01,
+        metric=metric,
+        candidate=champion + improvement,
+        champion=champion,
+        improvement=improvement,
+        low=low,
+        high=None if low is None else improvement + 0.01,
     )
 
 
@@ -123,12 +129,18 @@ def test_default_tolerance_edges(improvement: float, low: float | None, expected
 
 def test_relative_and_absolute_thresholds_both_hold() -> None:
     policy = policy_from_mapping(
-        {"champion": {"change": {"auc": {"min_absolute_change": 0.01, "min_relative_change": 0.02}}}}
+        {
+            "champion": {
+                "change": {"auc": {"min_absolute_change": 0.01, "min_relative_change": 0.02}}
+            }
+        }
     )
     # 2% of 0.8 = 0.016 is the stricter of the two.
     assert judge_change(_change(0.016, 0.016), policy) == (Outcome.PASS, pytest.approx(0.016))
     assert judge_change(_change(0.0159, 0.0159), policy)[0] is Outcome.FAIL
-    only_abs = policy_from_mapping({"champion": {"change": {"roc_auc": {"min_absolute_change": 0.01}}}})
+    only_abs = policy_from_mapping(
+        {"champion": {"change": {"roc_auc": {"min_absolute_change": 0.01}}}}
+    )
     assert judge_change(_change(0.0159, 0.012), only_abs)[0] is Outcome.PASS
 
 
@@ -162,9 +174,13 @@ def test_point_estimates_match_sklearn_and_seed_reproduces(tmp_path: Path) -> No
 
     def run(seed: int) -> Any:
         return compare_champion(
-            (path, "preds.csv"), ChampionSource(None, None, "champion_pred", "champion_score"),
-            task="binary_classification", metrics=["roc_auc", "accuracy"], group_columns=["region"],
-            settings=BootstrapSettings(samples=50, seed=seed, auc_bins=500), level=0.9,
+            (path, "preds.csv"),
+            ChampionSource(None, None, "champion_pred", "champion_score"),
+            task="binary_classification",
+            metrics=["roc_auc", "accuracy"],
+            group_columns=["region"],
+            settings=BootstrapSettings(samples=50, seed=seed, auc_bins=500),
+            level=0.9,
             null_values=[""],
         )
 
@@ -199,7 +215,9 @@ def test_better_everywhere_passes(make_ctx: MakeCtx, tmp_path: Path) -> None:
     assert [f.outcome for f in findings(GROUP_REGRESSION, ctx)] == [Outcome.PASS]
 
 
-def test_group_regression_caught_although_overall_improves(make_ctx: MakeCtx, tmp_path: Path) -> None:
+def test_group_regression_caught_although_overall_improves(
+    make_ctx: MakeCtx, tmp_path: Path
+) -> None:
     write_pair(tmp_path, cand_skill=1.6, worse_group="south")
     ctx = make_ctx(dossier({"columns": _COLUMNS}, slices=["region"]), policy=_POLICY)
     overall, by_slice = findings(CHAMPION, ctx)
