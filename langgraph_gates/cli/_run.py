@@ -14,13 +14,14 @@ from typing import Any
 import typer
 
 from langgraph_gates.cli._common import EXIT_FAIL_ON, console, print_outcome
-from langgraph_gates.durable import Reviews, open_reviews
+from langgraph_gates.durable import Reviews, model_history, open_reviews
 from langgraph_gates.durable._common import check_gates
 from langgraph_gates.durable._lease import DEFAULT_LEASE_TTL
-from langgraph_gates.errors import ConfigError
+from langgraph_gates.errors import ConfigError, ReviewStateError
 from langgraph_gates.gates import GATES_BY_ID
 from langgraph_gates.narrator import Narrator
 from langgraph_gates.report import FORMATS, ReviewReport, write_reports
+from langgraph_gates.report.model import TrendPoint
 from langgraph_gates.state import Recommendation
 
 __all__ = [
@@ -120,8 +121,36 @@ def cli_reviews(
         yield reviews
 
 
+def trend_of(reviews: Reviews, snapshot: Any) -> list[TrendPoint]:
+    """The finished reviews of this review's model in the database, for the report's trend."""
+    name = ((snapshot.values.get("dossier") or {}).get("model") or {}).get("name")
+    if not name or snapshot.next:
+        return []
+    try:
+        history = model_history(reviews, str(name))
+    except ReviewStateError:
+        return []
+    return [
+        TrendPoint(
+            review_id=r.review_id,
+            version=r.version,
+            reviewed_on=r.reviewed_on,
+            recommendation=r.recommendation.value if r.recommendation else None,
+            key_metrics=r.key_metrics,
+        )
+        for r in history.reviews
+        if r.state == "finished"
+    ]
+
+
 def finish(
-    snapshot: Any, *, review_id: str, output_dir: Path, formats: list[str], fail_on: str
+    snapshot: Any,
+    *,
+    review_id: str,
+    output_dir: Path,
+    formats: list[str],
+    fail_on: str,
+    trend: list[TrendPoint] | None = None,
 ) -> None:
     """Report a finished review, or explain how to go on with a paused one.
 
@@ -142,6 +171,7 @@ def finish(
         )
         return
     report = ReviewReport.from_state(snapshot.values, review_id=review_id)
+    report.trend = list(trend or [])
     files = write_reports(report, output_dir, formats)
     print_outcome(report, files)
     if report.recommendation in FAIL_ON_LEVELS[fail_on]:

@@ -37,6 +37,7 @@ from langgraph_gates.cli._run import (
     finish,
     narrator_for,
     parse_pause_after,
+    trend_of,
 )
 from langgraph_gates.cli.lineage import print_model_history
 from langgraph_gates.durable import ReviewStatus
@@ -106,12 +107,18 @@ def resume_command(
                 pause_after=pauses,
                 on_progress=show,
             )
+            trend = trend_of(reviews, status) if "html" in fmt_list else []
         _say(status)
         if not status.executed and not status.next:
             console.print(f"Review {review_id} is finished: {status.recommendation or '?'}.")
             return
         finish(
-            status, review_id=review_id, output_dir=output_dir, formats=fmt_list, fail_on=fail_on
+            status,
+            review_id=review_id,
+            output_dir=output_dir,
+            formats=fmt_list,
+            fail_on=fail_on,
+            trend=trend,
         )
 
 
@@ -193,10 +200,16 @@ def rerun_command(
                 pause_after=pauses,
                 on_progress=show,
             )
+            trend = trend_of(reviews, status) if "html" in fmt_list else []
         console.print(f"Run {status.run} of review {review_id}.")
         _say(status)
         finish(
-            status, review_id=review_id, output_dir=output_dir, formats=fmt_list, fail_on=fail_on
+            status,
+            review_id=review_id,
+            output_dir=output_dir,
+            formats=fmt_list,
+            fail_on=fail_on,
+            trend=trend,
         )
 
 

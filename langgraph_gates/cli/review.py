@@ -34,6 +34,7 @@ from langgraph_gates.cli._run import (
     finish,
     narrator_for,
     parse_pause_after,
+    trend_of,
 )
 from langgraph_gates.durable._lease import DEFAULT_LEASE_TTL
 from langgraph_gates.errors import ConfigError
@@ -134,10 +135,12 @@ def review_command(
                 strict=strict,
                 on_progress=_Progress(show),
             )
+            trend = trend_of(reviews, status) if "html" in fmt_list else []
         finish(
             status,
             review_id=status.review_id,
             output_dir=output_dir,
             formats=fmt_list,
             fail_on=fail_on,
+            trend=trend,
         )

@@ -368,6 +368,25 @@ def _environment() -> Environment:
     )
 
 
+def _trend(report: ReviewReport) -> list[str]:
+    """One small chart per key metric across the model's reviewed versions (two or more)."""
+    if len(report.trend) < 2:
+        return []
+    metrics = list(dict.fromkeys(m for p in report.trend for m in p.key_metrics))
+    charts = []
+    for metric in metrics:
+        bars = [
+            Bar(f"{p.version or p.review_id} ({p.reviewed_on or '?'})", p.key_metrics[metric])
+            for p in report.trend
+            if metric in p.key_metrics
+        ]
+        top = max(b.value for b in bars)
+        charts.append(
+            bar_chart(f"{metric} across versions", bars, max_value=1.0 if top <= 1 else None)
+        )
+    return charts
+
+
 def render_html(report: ReviewReport) -> str:
     """Render the review as one self-contained HTML page."""
     gates = [_gate_view(g) for g in report.gates]
@@ -409,5 +428,6 @@ def render_html(report: ReviewReport) -> str:
             unaudited_overrides=[o for o in report.overrides if (o.at, o.by) not in audited],
             disclaimers=DISCLAIMERS,
             disclaimer_headline=DISCLAIMER_HEADLINE,
+            trend=_trend(report),
         )
     )

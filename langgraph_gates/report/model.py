@@ -19,7 +19,7 @@ from langgraph_gates.state import (
     TokenUsage,
 )
 
-__all__ = ["DISCLAIMERS", "SCHEMA_VERSION", "ReviewReport"]
+__all__ = ["DISCLAIMERS", "SCHEMA_VERSION", "ReviewReport", "TrendPoint"]
 
 SCHEMA_VERSION = "1.0"
 
@@ -35,6 +35,16 @@ DISCLAIMER_HEADLINE = (
     "This workflow generates preliminary production readiness assessment for planning "
     "purposes only."
 )
+
+
+class TrendPoint(BaseModel):
+    """One earlier (or this) review of the same model, for the trend of its key metrics."""
+
+    review_id: str
+    version: str | None = None
+    reviewed_on: str | None = None
+    recommendation: str | None = None
+    key_metrics: dict[str, float] = Field(default_factory=dict)
 
 
 class ReviewReport(BaseModel):
@@ -68,6 +78,11 @@ class ReviewReport(BaseModel):
     )
     next_review: str | None = Field(default=None, description="From the MLOps maturity level.")
     review_cadence: str = ""
+    trend: list[TrendPoint] = Field(
+        default_factory=list,
+        description="Every finished review of this model in the database, oldest first "
+        "(filled by the CLI, which has the database; empty otherwise).",
+    )
 
     @property
     def next_review_line(self) -> str:

@@ -123,3 +123,33 @@ def test_cli_history_and_compare(db: str, tmp_path: Path) -> None:
     assert code == 2 and "error [review_state_error]" in err and "Traceback" not in err
     code, _, err = _gates("history", "--db", db)
     assert code == 2 and "--model" in err
+
+
+def test_html_report_shows_the_key_metric_trend(db: str, tmp_path: Path) -> None:
+    reports = []
+    for version, auc in (("1", 0.81), ("2", 0.86)):
+        path = _version(tmp_path, "lineage-trend", version, "amount,fraud\n1,0\n2,1\n")
+        dossier = yaml.safe_load(path.read_text())
+        dossier["problem"]["success_criteria"] = [{"metric": "roc_auc", "threshold": 0.7}]
+        dossier["performance"] = {"metrics": "metrics.json"}
+        (path.parent / "metrics.json").write_text(json.dumps({"validation": {"roc_auc": auc}}))
+        path.write_text(yaml.safe_dump(dossier))
+        out = tmp_path / f"out{version}"
+        code, _, err = _gates(
+            "review",
+            str(path),
+            "--id",
+            f"trend-{version}",
+            "--db",
+            db,
+            "--format",
+            "html",
+            "-o",
+            str(out),
+            "--no-progress",
+        )
+        assert code == 0, err
+        reports.append(next(out.glob("*.html")).read_text())
+    assert "across versions" not in reports[0]  # one review: no trend yet
+    trend = reports[1].split('<section id="trend">')[1].split("</section>")[0]
+    assert "roc_auc across versions" in trend and "0.81" in trend and "0.86" in trend
