@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: demo test lint studio examples bench bench-evidence bench-llm reliability clean \
-	bench-artifacts bench-artifacts-venv bench-dossier
+	bench-artifacts bench-artifacts-venv bench-dossier bench-champion
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,7 +37,7 @@ examples: $(STAMP)
 	$(BIN)/python examples/generate.py
 
 ## bench: the speed, memory and token benchmarks; results in benchmarks/*.md (see BENCHMARKS.md)
-bench: bench-evidence bench-llm reliability bench-dossier
+bench: bench-evidence bench-llm reliability bench-dossier bench-champion
 	$(BIN)/python benchmarks/assemble.py
 
 bench-evidence: $(STAMP)
@@ -66,6 +66,11 @@ bench-artifacts: bench-artifacts-venv
 ## passes); adds the "after" row of benchmarks/dossier.md
 bench-dossier: $(STAMP)
 	$(BIN)/python benchmarks/bench_dossier.py --label after
+
+## bench-champion: the paired bootstrap of MP.CHAMPION over 100k and 1M predictions (time,
+## peak memory); writes benchmarks/champion.md
+bench-champion: $(STAMP)
+	$(BIN)/python benchmarks/bench_champion.py
 
 reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py

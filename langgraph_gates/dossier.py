@@ -26,6 +26,8 @@ from langgraph_gates.state import GateId, UnknownName
 
 __all__ = [
     "Baseline",
+    "Champion",
+    "ChampionColumns",
     "Data",
     "DataSource",
     "Deployment",
@@ -69,6 +71,13 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
+def _as_text(value: Any) -> Any:
+    # YAML reads `version: 2.3` as a float; a version is a label, so keep what was written.
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
 class ModelInfo(_Section):
     """What the model is."""
 
@@ -89,10 +98,7 @@ class ModelInfo(_Section):
     @field_validator("version", mode="before")
     @classmethod
     def _version_as_text(cls, value: Any) -> Any:
-        # YAML reads `version: 2.3` as a float; a version is a label, so keep what was written.
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return str(value)
-        return value
+        return _as_text(value)
 
 
 class KPI(_Section):
@@ -212,6 +218,54 @@ class Baseline(_Section):
     value: float = Field(description="The baseline's value on held-out data.")
 
 
+class ChampionColumns(_Section):
+    """The champion's predictions as columns of the candidate's predictions file."""
+
+    y_pred: str | None = Field(
+        default=None, description="Column with the champion's decision (e.g. champion_pred)."
+    )
+    y_score: str | None = Field(
+        default=None,
+        description="Column with the champion's positive-class probability (e.g. champion_score).",
+    )
+
+
+class Champion(_Section):
+    """The model in production that the candidate is compared with, on the same rows."""
+
+    name: str | None = Field(default=None, description="The champion's model name.")
+    version: str | None = Field(
+        default=None, description="The champion's version (reviews are linked by it)."
+    )
+    review_id: str | None = Field(
+        default=None, description="The id of the champion's own review, if it was reviewed here."
+    )
+    predictions: str | None = Field(
+        default=None,
+        description="The champion's predictions on the candidate's held-out rows (CSV or "
+        "Parquet with y_pred and/or y_score; y_true, if present, must match the candidate's).",
+    )
+    key: str | None = Field(
+        default=None,
+        description="A column in both predictions files that identifies a row; without it "
+        "rows are paired by position and the files must have the same rows in the same order.",
+    )
+    columns: ChampionColumns | None = Field(
+        default=None,
+        description="Instead of a file: the champion's columns in the candidate's predictions file.",
+    )
+    metrics: dict[str, float] = Field(
+        default_factory=dict,
+        description="The champion's reported metrics on the same held-out data (used when "
+        "its predictions are not given: no interval, so at best a warn).",
+    )
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_as_text(cls, value: Any) -> Any:
+        return _as_text(value)
+
+
 class Performance(_Section):
     """Model performance: predictions, metrics, validation."""
 
@@ -235,6 +289,17 @@ class Performance(_Section):
     )
     slices: list[str] = Field(
         default_factory=list, description="Segment columns of the predictions file to slice by."
+    )
+    champion: Champion | None = Field(
+        default=None,
+        description="The model in production: its predictions on the same rows (a file or two "
+        "columns of the predictions file) and/or its metrics, and its review id.",
+    )
+    no_champion: str | None = Field(
+        default=None,
+        description="Instead of a champion, for a first release: why no model in production "
+        "can be compared with. A stated reason lets the champion checks pass; with neither, "
+        "they say missing.",
     )
 
 
@@ -334,6 +399,12 @@ class Deployment(_Section):
     post_launch_review_days: list[int] = Field(
         default_factory=list, description="Post-launch review days, e.g. [30, 60, 90]."
     )
+    mlops_level: Literal[0, 1, 2, 3] | None = Field(
+        default=None,
+        description="MLOps maturity, which sets when to review again: 0 manual (before each "
+        "deployment), 1 automated training (before major versions), 2 automated deployment "
+        "(quarterly), 3 full MLOps (annual, plus audits).",
+    )
 
 
 class Dossier(_Section):
@@ -383,6 +454,9 @@ class Dossier(_Section):
             value = getattr(self.performance, name)
             if value:
                 yield f"performance.{name}", value
+        champion = self.performance.champion
+        if champion is not None and champion.predictions:
+            yield "performance.champion.predictions", champion.predictions
         if self.security.artifact:
             yield "security.artifact", self.security.artifact
         if self.security.requirements:

@@ -34,6 +34,7 @@ from langgraph_gates.evidence.secrets import redact_dossier_secrets, redact_text
 from langgraph_gates.evidence.store import EvidenceStore
 from langgraph_gates.gates import GATES
 from langgraph_gates.gates.spec import GateSpec
+from langgraph_gates.lineage import evidence_hashes, key_metrics, next_review
 from langgraph_gates.llm._context import ContextMode
 from langgraph_gates.narrator import Narrator
 from langgraph_gates.policy import Policy, policy_from_mapping
@@ -60,7 +61,7 @@ from langgraph_gates.state import (
     UnknownName,
     utc_now,
 )
-from langgraph_gates.tracing import evidence_hashes, gate_span
+from langgraph_gates.tracing import cited_file_hashes, gate_span
 
 __all__ = ["RunContext", "dispatcher", "formatter", "make_gate_node"]
 
@@ -331,7 +332,7 @@ def make_gate_node(spec: GateSpec) -> GateNode:
             result = _draft(spec, ctx, findings, owner, state.run)
             result = _narrated(spec, result, dossier, earlier, rc.resolved_narrator())
             result = apply_override(result, latest_overrides(state.overrides).get(spec.id))
-            span.finish(result, evidence_hashes(ctx.base_dir, result) if span.recording else {})
+            span.finish(result, cited_file_hashes(ctx.base_dir, result) if span.recording else {})
         result = result.model_copy(update={"duration_s": round(time.perf_counter() - started, 4)})
         _emit(
             {
@@ -398,6 +399,9 @@ def formatter(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any
     changed = {gid: g.model_dump(mode="json") for gid, g in gates.items() if g != state.gates[gid]}
     recommendation, rationale = recommend({gid: g.status for gid, g in gates.items()})
     tokens = sum((g.tokens for g in gates.values()), TokenUsage())
+    dossier = Dossier.model_validate(state.dossier or {})
+    reviewed_on = dt.date.fromisoformat(state.as_of) if state.as_of else dt.date.today()
+    next_date, cadence = next_review(dossier.deployment.mlops_level, reviewed_on)
     outcome = ReviewOutcome(
         recommendation=recommendation,
         rationale=rationale,
@@ -405,10 +409,15 @@ def formatter(state: ReviewState, runtime: Runtime[RunContext]) -> dict[str, Any
         tokens=tokens,
         completed_at=utc_now(),
         run=state.run,
+        key_metrics=key_metrics(gates),
+        evidence=evidence_hashes(
+            dossier, state.base_dir or ".", allow_outside=rc.allow_outside
+        ),
+        next_review=next_date,
+        review_cadence=cadence,
     )
     narrator = rc.resolved_narrator()
     if narrator is not None:
-        dossier = Dossier.model_validate(state.dossier or {})
         try:
             narrated = narrator.narrate_outcome(draft=outcome, gates=gates, dossier=dossier)
         except Exception:  # a narrator must not raise; keep the heuristic summary

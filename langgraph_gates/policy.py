@@ -24,6 +24,8 @@ __all__ = [
     "DEFAULT_REQUIRED",
     "DEFAULT_REQUIRED_WITH_SENSITIVE",
     "Band",
+    "ChampionPolicy",
+    "ChangeThreshold",
     "Policy",
     "load_policy",
     "policy_from_mapping",
@@ -285,6 +287,98 @@ class FairnessPolicy(_Section):
     )
 
 
+class ChangeThreshold(_Section):
+    """How much a metric must change versus the champion (MLflow / TFMA style).
+
+    The change is measured in the metric's better direction (for an error metric such as RMSE,
+    a drop is an improvement). ``min_absolute_change``: the candidate must beat the champion by
+    at least this many units of the metric; ``min_relative_change``: by at least this share of
+    the champion's value. A negative value is a tolerance: ``-0.005`` lets the candidate be up to
+    0.005 worse. When both are set, both must hold.
+    """
+
+    min_absolute_change: float | None = None
+    min_relative_change: float | None = None
+
+    @field_validator("min_absolute_change", "min_relative_change")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            msg = f"must be a finite number, got {value}"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _one_set(self) -> ChangeThreshold:
+        if self.min_absolute_change is None and self.min_relative_change is None:
+            msg = "set min_absolute_change, min_relative_change or both"
+            raise ValueError(msg)
+        return self
+
+    def required(self, champion: float) -> float:
+        """The smallest improvement over this champion value that meets the threshold."""
+        limits = []
+        if self.min_absolute_change is not None:
+            limits.append(self.min_absolute_change)
+        if self.min_relative_change is not None:
+            limits.append(self.min_relative_change * abs(champion))
+        return max(limits)
+
+
+class ChampionPolicy(_Section):
+    """Champion versus challenger: change thresholds and the paired bootstrap."""
+
+    change: dict[str, ChangeThreshold] = Field(
+        default_factory=dict,
+        description="Per metric (e.g. roc_auc): the change required versus the champion; "
+        "metrics not listed use the defaults below.",
+    )
+    default_bounded: ChangeThreshold = Field(
+        default=ChangeThreshold(min_absolute_change=-0.005),
+        description="For metrics in [0, 1] (AUC, accuracy, F1, ...): at most 0.5 points worse.",
+    )
+    default_unbounded: ChangeThreshold = Field(
+        default=ChangeThreshold(min_relative_change=-0.01),
+        description="For error metrics (RMSE, MAE, log loss, ...): at most 1% worse.",
+    )
+    group_min_rows: int = Field(
+        default=100, ge=1, description="A slice or group with fewer rows is not judged."
+    )
+    bootstrap_samples: int = Field(
+        default=200, ge=20, le=10_000, description="Paired bootstrap replicates."
+    )
+    confidence_level: float = Field(
+        default=0.95, gt=0.5, lt=1, description="Level of the paired interval."
+    )
+    seed: int = Field(default=0, ge=0, description="Seed of the bootstrap (reproducible).")
+    auc_bins: int = Field(
+        default=500,
+        ge=10,
+        le=100_000,
+        description="Equal-frequency score bins of the bootstrap's ROC AUC (it can differ from "
+        "the exact AUC by about 1 / (2 * bins) at most).",
+    )
+
+    @field_validator("change")
+    @classmethod
+    def _known_metrics(cls, value: dict[str, ChangeThreshold]) -> dict[str, ChangeThreshold]:
+        from langgraph_gates.evidence.predictions import KNOWN_METRICS, canonical_metric
+
+        out: dict[str, ChangeThreshold] = {}
+        for name, threshold in value.items():
+            canonical = canonical_metric(name)
+            if canonical not in KNOWN_METRICS:
+                msg = f"unknown metric {name!r}{did_you_mean(name, KNOWN_METRICS)}"
+                raise ValueError(msg)
+            out[canonical] = threshold
+        return out
+
+    def threshold_for(self, metric: str, *, bounded: bool) -> ChangeThreshold:
+        """The change threshold of a metric: its own, else the default for its kind."""
+        default = self.default_bounded if bounded else self.default_unbounded
+        return self.change.get(metric, default)
+
+
 class SecurityPolicy(_Section):
     """Settings of the security and robustness gate."""
 
@@ -352,6 +446,7 @@ class Policy(BaseModel):
     performance: PerformancePolicy = Field(default_factory=PerformancePolicy)
     fairness: FairnessPolicy = Field(default_factory=FairnessPolicy)
     security: SecurityPolicy = Field(default_factory=SecurityPolicy)
+    champion: ChampionPolicy = Field(default_factory=ChampionPolicy)
     disabled_checks: list[str] = Field(
         default_factory=list, description="Check ids that are not run (reported as skipped)."
     )

@@ -320,6 +320,16 @@ class ReviewOutcome(BaseModel):
     tokens: TokenUsage = Field(default_factory=TokenUsage)
     completed_at: str = ""
     run: int = 1
+    key_metrics: dict[str, float] = Field(
+        default_factory=dict, description="Success metrics on held-out data, for the history."
+    )
+    evidence: dict[str, str] = Field(
+        default_factory=dict, description="Dossier path field -> SHA-256 of the file reviewed."
+    )
+    next_review: str | None = Field(
+        default=None, description="Date of the next review from the MLOps maturity level."
+    )
+    review_cadence: str = Field(default="", description="The rule the next review follows.")
 
 
 def _dump(value: Any) -> Any:

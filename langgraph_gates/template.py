@@ -78,6 +78,12 @@ EXAMPLES: dict[str, Any] = {
         "validation_strategy": "time_split",
         "baseline": {"metric": "roc_auc", "value": 0.70},
         "error_analysis": "Where the model fails, and why.",
+        "champion": {
+            "name": "my-model",
+            "version": "1.4.0",
+            "review_id": "my-model-1.4.0",
+            "columns": {"y_pred": "champion_pred", "y_score": "champion_score"},
+        },
     },
     "responsible_ai": {
         "favorable_label": 1,
@@ -105,6 +111,7 @@ EXAMPLES: dict[str, Any] = {
         "retraining_trigger": "When the model is retrained.",
         "on_call": "ml-oncall",
         "post_launch_review_days": [30, 60, 90],
+        "mlops_level": 1,
     },
 }
 

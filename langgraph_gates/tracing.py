@@ -34,7 +34,7 @@ from langgraph_gates.state import GateResult, Outcome
 __all__ = [
     "GateSpan",
     "ReviewTrace",
-    "evidence_hashes",
+    "cited_file_hashes",
     "flush_tracing",
     "gate_span",
     "langsmith_enabled",
@@ -259,7 +259,7 @@ def gate_span(gate_id: str) -> Iterator[GateSpan]:
             yield GateSpan(span, run)
 
 
-def evidence_hashes(base_dir: Path, result: GateResult) -> dict[str, str]:
+def cited_file_hashes(base_dir: Path, result: GateResult) -> dict[str, str]:
     """SHA-256 of each evidence file a gate's findings cite (files that exist), by path."""
     from langgraph_gates.evidence.store import file_sha256
 

@@ -18,6 +18,7 @@ from langgraph_gates.cli.durable import (
     resume_command,
     show_command,
 )
+from langgraph_gates.cli.lineage import compare_command
 from langgraph_gates.cli.review import review_command
 from langgraph_gates.dossier import Dossier
 from langgraph_gates.errors import ConfigError
@@ -39,6 +40,7 @@ app.command("edit")(edit_command)
 app.command("rerun")(rerun_command)
 app.command("history")(history_command)
 app.command("diff")(diff_command)
+app.command("compare")(compare_command)
 app.command("show")(show_command)
 app.command("list")(list_command)
 

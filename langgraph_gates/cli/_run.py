@@ -33,13 +33,14 @@ from langgraph_gates.cli._options import (
     ProgressOpt,
     TraceOpt,
 )
-from langgraph_gates.durable import Reviews, open_reviews
+from langgraph_gates.durable import Reviews, model_history, open_reviews
 from langgraph_gates.durable._common import check_gates
 from langgraph_gates.durable._lease import DEFAULT_LEASE_TTL
-from langgraph_gates.errors import ConfigError
+from langgraph_gates.errors import ConfigError, ReviewStateError
 from langgraph_gates.gates import GATES_BY_ID
 from langgraph_gates.narrator import Narrator
 from langgraph_gates.report import FORMATS, ReviewReport, write_reports
+from langgraph_gates.report.model import TrendPoint
 from langgraph_gates.state import Recommendation
 
 __all__ = [
@@ -153,8 +154,36 @@ def cli_reviews(
         yield reviews
 
 
+def trend_of(reviews: Reviews, snapshot: Any) -> list[TrendPoint]:
+    """The finished reviews of this review's model in the database, for the report's trend."""
+    name = ((snapshot.values.get("dossier") or {}).get("model") or {}).get("name")
+    if not name or snapshot.next:
+        return []
+    try:
+        history = model_history(reviews, str(name))
+    except ReviewStateError:
+        return []
+    return [
+        TrendPoint(
+            review_id=r.review_id,
+            version=r.version,
+            reviewed_on=r.reviewed_on,
+            recommendation=r.recommendation.value if r.recommendation else None,
+            key_metrics=r.key_metrics,
+        )
+        for r in history.reviews
+        if r.state == "finished"
+    ]
+
+
 def finish(
-    snapshot: Any, *, review_id: str, output_dir: Path, formats: list[str], fail_on: str
+    snapshot: Any,
+    *,
+    review_id: str,
+    output_dir: Path,
+    formats: list[str],
+    fail_on: str,
+    trend: list[TrendPoint] | None = None,
 ) -> None:
     """Report a finished review, or explain how to go on with a paused one.
 
@@ -175,6 +204,7 @@ def finish(
         )
         return
     report = ReviewReport.from_state(snapshot.values, review_id=review_id)
+    report.trend = list(trend or [])
     files = write_reports(report, output_dir, formats)
     print_outcome(report, files)
     if report.recommendation in FAIL_ON_LEVELS[fail_on]:
@@ -227,7 +257,18 @@ class RunOptions:
         ):
             yield reviews, show
 
-    def finish(self, snapshot: Any, review_id: str, formats: list[str]) -> None:
+    @staticmethod
+    def trend(reviews: Reviews, snapshot: Any, formats: list[str]) -> list[TrendPoint]:
+        """The model's trend across versions, for an HTML report (read while ``reviews`` is open)."""
+        return trend_of(reviews, snapshot) if "html" in formats else []
+
+    def finish(
+        self,
+        snapshot: Any,
+        review_id: str,
+        formats: list[str],
+        trend: list[TrendPoint] | None = None,
+    ) -> None:
         """Report the review (or say where it paused) as these options ask."""
         finish(
             snapshot,
@@ -235,6 +276,7 @@ class RunOptions:
             output_dir=self.output_dir,
             formats=formats,
             fail_on=self.fail_on,
+            trend=trend,
         )
 
 

@@ -24,6 +24,7 @@ from langgraph_gates.cli._options import (
     ReasonOpt,
 )
 from langgraph_gates.cli._run import RunOptions, cli_reviews, narrator_for, with_run_options
+from langgraph_gates.cli.lineage import print_model_history
 from langgraph_gates.durable import ReviewStatus
 from langgraph_gates.durable._common import require_name_and_reason
 from langgraph_gates.durable._edits import parse_assignment, parse_override
@@ -80,11 +81,12 @@ def resume_command(
                 pause_after=pauses,
                 on_progress=show,
             )
+            trend = run.trend(reviews, status, formats)
         _say(status)
         if not status.executed and not status.next:
             console.print(f"Review {review_id} is finished: {status.recommendation or '?'}.")
             return
-        run.finish(status, review_id, formats)
+        run.finish(status, review_id, formats, trend)
 
 
 def edit_command(
@@ -160,9 +162,10 @@ def rerun_command(
                 pause_after=pauses,
                 on_progress=show,
             )
+            trend = run.trend(reviews, status, formats)
         console.print(f"Run {status.run} of review {review_id}.")
         _say(status)
-        run.finish(status, review_id, formats)
+        run.finish(status, review_id, formats, trend)
 
 
 def _fmt_time(value: str | None) -> str:
@@ -181,12 +184,26 @@ def _echo_json(data: Any) -> None:
 
 
 def history_command(
-    review_id: IdArg,
+    review_id: Annotated[
+        str | None, typer.Argument(help="The review id (or --model).", show_default=False)
+    ] = None,
     db: DbOpt = DEFAULT_DB,
     fmt: Annotated[str, typer.Option("--format", help="txt or json.")] = "txt",
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="Every review of every version of this model.name."),
+    ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Judge overdue reviews as of this date.")
+    ] = None,
 ) -> None:
-    """List a review's runs and checkpoints (forks included; * marks the current branch)."""
+    """List a review's runs and checkpoints, or with --model every review of a model."""
     with handle_errors():
+        if model is not None:
+            print_model_history(model, db, fmt, as_of)
+            return
+        if review_id is None:
+            raise ConfigError("give a review id, or --model NAME", field="REVIEW_ID")
         fmt = _output_format(fmt, ("txt", "json"))
         with cli_reviews(db) as reviews:
             history = reviews.history(review_id)

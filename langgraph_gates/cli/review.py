@@ -113,4 +113,5 @@ def review_command(
                 strict=strict,
                 on_progress=_Progress(show),
             )
-        run.finish(status, status.review_id, formats)
+            trend = run.trend(reviews, status, formats)
+        run.finish(status, status.review_id, formats, trend)

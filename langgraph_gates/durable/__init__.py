@@ -7,7 +7,7 @@ show | list`` commands are thin wrappers. Its modules, one job each:
   :func:`open_reviews`;
 * :mod:`~langgraph_gates.durable.models`: the values the operations return;
 * ``_edits``: ``--set`` paths and overrides; ``_tree``: the checkpoint tree of a review;
-  ``_diff``: diffs between runs; ``_lease``: one writer per review; ``_input``: the start-up of
+  ``_diff``: diffs between runs; ``_lineage``: a model's reviews across versions; ``_lease``: one writer per review; ``_input``: the start-up of
   a review; ``_common``: the reviewer's name and recurring messages.
 
 How the operations map onto LangGraph:
@@ -35,6 +35,7 @@ How the operations map onto LangGraph:
 """
 
 from langgraph_gates.durable import models
+from langgraph_gates.durable._lineage import compare_reviews, model_history
 from langgraph_gates.durable.models import (
     CheckpointInfo,
     EditResult,
@@ -42,7 +43,10 @@ from langgraph_gates.durable.models import (
     FindingChange,
     FindingRef,
     GateDiff,
+    ModelHistory,
+    ModelReview,
     ProgressCallback,
+    ReviewComparison,
     ReviewDiff,
     ReviewHistory,
     ReviewStatus,
@@ -51,5 +55,5 @@ from langgraph_gates.durable.models import (
 )
 from langgraph_gates.durable.reviews import Reviews, open_reviews
 
-__all__ = ["Reviews", "open_reviews"]
+__all__ = ["Reviews", "compare_reviews", "model_history", "open_reviews"]
 __all__ += models.__all__

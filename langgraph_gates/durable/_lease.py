@@ -242,10 +242,19 @@ class _PostgresLeases(Leases):
             cursor = conn.execute(query, params)
             return cursor.fetchone() if cursor.description else None
 
+    def _create_table(self, conn: Any) -> None:
+        import psycopg
+
+        # CREATE TABLE IF NOT EXISTS is not atomic in PostgreSQL: two first reviews starting
+        # at once can both pass the check, and the loser gets a unique violation on the
+        # catalog. The table exists then, which is all that is needed.
+        with contextlib.suppress(psycopg.errors.UniqueViolation, psycopg.errors.DuplicateTable):
+            self._run(conn, _PG_TABLE, ())
+
     @contextmanager
     def hold(self, review_id: str) -> Iterator[None]:
         with self._connection() as conn:
-            self._run(conn, _PG_TABLE, ())
+            self._create_table(conn)
             key = (_PG_NAMESPACE, review_id)
             if not _first(self._run(conn, "SELECT pg_try_advisory_lock(%s, hashtext(%s))", key)):
                 raise refused(review_id, self._holder(conn, review_id))

@@ -257,3 +257,89 @@ def _short(value: Any, width: int) -> str:
     if isinstance(value, str):
         text = repr(text)
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+class ModelReview(BaseModel):
+    """One review of one version of a model, as ``history --model`` lists it."""
+
+    review_id: str
+    version: str | None = None
+    reviewed_on: str | None = Field(default=None, description="The review date (as of).")
+    completed_at: str | None = None
+    state: str = Field(default="", description="'finished' or 'waiting before <node>'.")
+    recommendation: Recommendation | None = None
+    gates: dict[str, Status] = Field(default_factory=dict, description="gate id -> status.")
+    key_metrics: dict[str, float] = Field(default_factory=dict)
+    overrides: list[str] = Field(
+        default_factory=list, description="'gate: evidence -> override by NAME: reason'."
+    )
+    champion: str | None = Field(default=None, description="The champion it was compared with.")
+    next_review: str | None = None
+    review_cadence: str = ""
+
+
+class ModelHistory(BaseModel):
+    """Every review of every version of one model, oldest first, and whether one is overdue."""
+
+    model: str
+    as_of: str = Field(description="The date overdue is judged against.")
+    reviews: list[ModelReview] = Field(default_factory=list)
+    overdue: bool = Field(
+        default=False, description="Whether the latest review's next review date has passed."
+    )
+    overdue_note: str = ""
+
+
+class EvidenceChange(BaseModel):
+    """An evidence file whose content (SHA-256) differs between two reviews."""
+
+    field: str
+    before: str | None = None
+    after: str | None = None
+
+
+class ReviewComparison(BaseModel):
+    """What changed between two reviews (usually of two versions of one model)."""
+
+    review_a: str
+    review_b: str
+    model_a: str = ""
+    model_b: str = ""
+    recommendation_a: Recommendation | None = None
+    recommendation_b: Recommendation | None = None
+    gates: list[GateDiff] = Field(default_factory=list)
+    metrics: dict[str, tuple[float | None, float | None]] = Field(default_factory=dict)
+    policy: list[FieldChange] = Field(default_factory=list)
+    evidence: list[EvidenceChange] = Field(default_factory=list)
+    dossier: list[FieldChange] = Field(default_factory=list)
+
+    def render(self) -> str:
+        """The comparison as plain text, one line per change."""
+        rec_a = self.recommendation_a.value if self.recommendation_a else "(unfinished)"
+        rec_b = self.recommendation_b.value if self.recommendation_b else "(unfinished)"
+        out = [
+            f"Review {self.review_a} ({self.model_a}) -> {self.review_b} ({self.model_b})",
+            f"Recommendation: {rec_a} -> {rec_b}" if rec_a != rec_b else f"Recommendation: {rec_b} (unchanged)",
+        ]
+        if self.metrics:
+            out.append("Key metrics:")
+            for name, (a, b) in self.metrics.items():
+                delta = f" ({b - a:+.4g})" if a is not None and b is not None else ""
+                out.append(f"  {name}: {_num(a)} -> {_num(b)}{delta}")
+        sections = (("Policy changes:", self.policy), ("Dossier changes:", self.dossier))
+        for title, changes in sections:
+            if changes:
+                out.append(title)
+                out += [f"  {c.describe()}" for c in changes]
+        if self.evidence:
+            out.append("Evidence files changed (SHA-256):")
+            out += [f"  {e.field}: {_num(e.before)[:12]} -> {_num(e.after)[:12]}" for e in self.evidence]
+        diff = ReviewDiff(review_id=self.review_a, run_a=1, run_b=1, gates=self.gates)
+        out += diff.render().splitlines()[2:]  # the per-gate lines, without the run header
+        return "\n".join(out) + "\n"
+
+
+def _num(value: float | str | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.4g}" if isinstance(value, float) else str(value)

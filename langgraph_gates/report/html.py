@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from html import escape
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -16,7 +17,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from langgraph_gates.gates import GATES_BY_ID
 from langgraph_gates.report._common import measured_text
 from langgraph_gates.report.model import DISCLAIMER_HEADLINE, DISCLAIMERS, ReviewReport
-from langgraph_gates.report.svg import Bar, RefLine, bar_chart, curve_chart
+from langgraph_gates.report.svg import (
+    Bar,
+    Interval,
+    RefLine,
+    bar_chart,
+    curve_chart,
+    interval_chart,
+)
 from langgraph_gates.scoring import DUE_BY_SEVERITY
 from langgraph_gates.state import Finding, GateResult, Outcome, Recommendation, Status
 
@@ -218,7 +226,86 @@ def _overfit(f: Finding) -> str:
     )
 
 
+def _change_rows(rows: Any, prefix: str = "") -> list[Interval]:
+    """Interval rows from a champion finding's judged metrics (improvement over the champion)."""
+    out = []
+    for row in rows if isinstance(rows, list) else []:
+        value = _num(row.get("improvement")) if isinstance(row, Mapping) else None
+        if value is None:
+            continue
+        state = {"fail": "fail", "warn": "warn"}.get(str(row.get("outcome")), "pass")
+        out.append(
+            Interval(
+                f"{prefix}{row.get('metric')}",
+                value,
+                _num(row.get("low")),
+                _num(row.get("high")),
+                state,
+            )
+        )
+    return out
+
+
+def _champion_table(rows: Any) -> str:
+    """The champion-vs-challenger table of the overall metrics."""
+    body = "".join(
+        f"<tr><td>{escape(str(r.get('metric')))}</td><td>{_fmt(r.get('champion'))}</td>"
+        f"<td>{_fmt(r.get('candidate'))}</td><td>{_fmt(r.get('improvement'), '+')}</td>"
+        f"<td>{_fmt(r.get('low'), '+')} … {_fmt(r.get('high'), '+')}</td>"
+        f"<td>≥ {_fmt(r.get('required'), '+')}</td><td>{escape(str(r.get('outcome')))}</td></tr>"
+        for r in rows
+        if isinstance(r, Mapping)
+    )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("metric", "champion", "challenger", "improvement", "interval", "needs", "outcome")
+    )
+    return f'<table class="champion"><tr>{head}</tr>{body}</table>'
+
+
+def _fmt(value: Any, sign: str = "") -> str:
+    number = _num(value)
+    return "–" if number is None else f"{number:{sign}.4g}"
+
+
+def _champion(f: Finding) -> str:
+    line = RefLine(0.0, "", "ref")
+    needed = [_num(r.get("required")) for r in _judged(f) if isinstance(r, Mapping)]
+    if needed and needed[0] is not None:
+        line = RefLine(needed[0], f"needs {needed[0]:+.3g}", "fail")
+    if "groups" in f.measured:
+        groups = f.measured["groups"]
+        rows = [
+            row
+            for name, g in (groups.items() if isinstance(groups, Mapping) else [])
+            if isinstance(g, Mapping)
+            for row in _change_rows(g.get("metrics"), f"{f.measured.get('attribute')}={name}: ")
+        ]
+        title = "Challenger minus champion by group (positive = better)"
+        return interval_chart(title, rows, line=line)
+    chart = interval_chart(
+        "Challenger minus champion (positive = better)",
+        _change_rows(f.measured.get("metrics")),
+        line=line,
+    )
+    return _champion_table(f.measured.get("metrics")) + chart
+
+
+def _judged(f: Finding) -> list[Any]:
+    rows = f.measured.get("metrics")
+    if isinstance(rows, list):
+        return rows
+    groups = f.measured.get("groups")
+    out: list[Any] = []
+    for g in groups.values() if isinstance(groups, Mapping) else []:
+        metrics = g.get("metrics") if isinstance(g, Mapping) else None
+        out += metrics if isinstance(metrics, list) else []
+    return out
+
+
 _CHARTS: dict[str, Callable[[Finding], str]] = {
+    "MP.CHAMPION": _champion,
+    "RAI.GROUP_REGRESSION": _champion,
     "DR.DRIFT": _drift,
     "DR.MISSINGNESS": _missing,
     "RAI.DISPARATE_IMPACT": _selection_rates,
@@ -281,6 +368,25 @@ def _environment() -> Environment:
     )
 
 
+def _trend(report: ReviewReport) -> list[str]:
+    """One small chart per key metric across the model's reviewed versions (two or more)."""
+    if len(report.trend) < 2:
+        return []
+    metrics = list(dict.fromkeys(m for p in report.trend for m in p.key_metrics))
+    charts = []
+    for metric in metrics:
+        bars = [
+            Bar(f"{p.version or p.review_id} ({p.reviewed_on or '?'})", p.key_metrics[metric])
+            for p in report.trend
+            if metric in p.key_metrics
+        ]
+        top = max(b.value for b in bars)
+        charts.append(
+            bar_chart(f"{metric} across versions", bars, max_value=1.0 if top <= 1 else None)
+        )
+    return charts
+
+
 def render_html(report: ReviewReport) -> str:
     """Render the review as one self-contained HTML page."""
     gates = [_gate_view(g) for g in report.gates]
@@ -322,5 +428,6 @@ def render_html(report: ReviewReport) -> str:
             unaudited_overrides=[o for o in report.overrides if (o.at, o.by) not in audited],
             disclaimers=DISCLAIMERS,
             disclaimer_headline=DISCLAIMER_HEADLINE,
+            trend=_trend(report),
         )
     )

@@ -136,6 +136,8 @@ def _gate_table(report: ReviewReport) -> list[str]:
         "",
         f"**Overall Recommendation: {report.recommendation.value}** ({_cell(report.rationale)})",
         "",
+        report.next_review_line,
+        "",
     ]
     return out
 

@@ -19,7 +19,7 @@ from langgraph_gates.state import (
     TokenUsage,
 )
 
-__all__ = ["DISCLAIMERS", "SCHEMA_VERSION", "ReviewReport"]
+__all__ = ["DISCLAIMERS", "SCHEMA_VERSION", "ReviewReport", "TrendPoint"]
 
 SCHEMA_VERSION = "1.0"
 
@@ -35,6 +35,16 @@ DISCLAIMER_HEADLINE = (
     "This workflow generates preliminary production readiness assessment for planning "
     "purposes only."
 )
+
+
+class TrendPoint(BaseModel):
+    """One earlier (or this) review of the same model, for the trend of its key metrics."""
+
+    review_id: str
+    version: str | None = None
+    reviewed_on: str | None = None
+    recommendation: str | None = None
+    key_metrics: dict[str, float] = Field(default_factory=dict)
 
 
 class ReviewReport(BaseModel):
@@ -62,6 +72,26 @@ class ReviewReport(BaseModel):
     elapsed_s: float = 0.0
     tokens: TokenUsage = Field(default_factory=TokenUsage)
     policy: dict[str, Any] = Field(default_factory=dict)
+    key_metrics: dict[str, float] = Field(default_factory=dict)
+    evidence: dict[str, str] = Field(
+        default_factory=dict, description="Dossier path field -> SHA-256 of the file reviewed."
+    )
+    next_review: str | None = Field(default=None, description="From the MLOps maturity level.")
+    review_cadence: str = ""
+    trend: list[TrendPoint] = Field(
+        default_factory=list,
+        description="Every finished review of this model in the database, oldest first "
+        "(filled by the CLI, which has the database; empty otherwise).",
+    )
+
+    @property
+    def next_review_line(self) -> str:
+        """When to review again, in one line."""
+        if self.next_review:
+            return f"Next review: {self.next_review} ({self.review_cadence})"
+        if self.review_cadence.startswith("level"):
+            return f"Next review: {self.review_cadence.split(': ', 1)[-1]} ({self.review_cadence})"
+        return "Next review: not scheduled (declare deployment.mlops_level, 0-3, for a cadence)"
 
     @classmethod
     def from_state(
@@ -99,6 +129,10 @@ class ReviewReport(BaseModel):
             elapsed_s=state.outcome.elapsed_s,
             tokens=state.outcome.tokens,
             policy=state.policy or {},
+            key_metrics=state.outcome.key_metrics,
+            evidence=state.outcome.evidence,
+            next_review=state.outcome.next_review,
+            review_cadence=state.outcome.review_cadence,
         )
 
     def gate(self, gate_id: str) -> GateResult | None:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-__all__ = ["Bar", "RefLine", "bar_chart", "curve_chart"]
+__all__ = ["Bar", "Interval", "RefLine", "bar_chart", "curve_chart", "interval_chart"]
 
 
 @dataclass(frozen=True)
@@ -162,5 +162,80 @@ def curve_chart(
         f'<text x="10" y="{top + size / 2}" transform="rotate(-90 10 {top + size / 2})" '
         f'text-anchor="middle" class="chart-label">{escape(y_label)}</text>'
     )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Interval:
+    """One row of an interval chart: a point estimate, its interval and its state."""
+
+    label: str
+    value: float
+    low: float | None
+    high: float | None
+    state: str = "pass"
+
+
+def interval_chart(title: str, rows: Sequence[Interval], *, line: RefLine, limit: int = 20) -> str:
+    """Point estimates with their intervals around zero and a labelled threshold line.
+
+    Args:
+        title: the chart's caption (also its accessible name).
+        rows: the rows, drawn in the given order (at most ``limit``).
+        line: the threshold (e.g. the change a candidate needs over its champion).
+        limit: rows beyond this are left out, with a note.
+    """
+    shown = list(rows)[:limit]
+    if not shown:
+        return ""
+    label_w, plot_w, row_h, pad = 200, 300, 22, 28
+    values = [
+        0.0,
+        line.value,
+        *(v for r in shown for v in (r.value, r.low, r.high) if v is not None),
+    ]
+    lo, hi = min(values), max(values)
+    span = (hi - lo) * 1.15 or 1.0
+    lo -= (span - (hi - lo)) / 2
+    height, width = pad + row_h * len(shown) + 30, label_w + plot_w + 90
+
+    def x(v: float) -> float:
+        return label_w + plot_w * (v - lo) / span
+
+    parts = [
+        f'<svg class="chart" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+        f'xmlns="http://www.w3.org/2000/svg">',
+        f'<text x="0" y="16" class="chart-title">{escape(title)}</text>',
+    ]
+    axis_y = pad + row_h * len(shown)
+    for value, kind, label in ((0.0, "ref", "0"), (line.value, line.kind, line.label)):
+        parts.append(
+            f'<line x1="{x(value):.1f}" y1="{pad - 4}" x2="{x(value):.1f}" y2="{axis_y}" '
+            f'class="ref ref-{kind}"/>'
+        )
+        parts.append(
+            f'<text x="{x(value):.1f}" y="{axis_y + 16 + (13 if kind != "ref" else 0)}" '
+            f'text-anchor="middle" class="ref-label">{escape(label)}</text>'
+        )
+    for i, r in enumerate(shown):
+        y = pad + i * row_h + 11
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 4}" text-anchor="end" class="chart-label">'
+            f"{escape(r.label[:32])}</text>"
+        )
+        if r.low is not None and r.high is not None:
+            parts.append(
+                f'<line x1="{x(r.low):.1f}" y1="{y}" x2="{x(r.high):.1f}" y2="{y}" '
+                f'class="bar-{r.state}" stroke="currentColor" stroke-width="3"/>'
+            )
+        parts.append(
+            f'<circle cx="{x(r.value):.1f}" cy="{y}" r="4" class="bar bar-{r.state}">'
+            f"<title>{escape(r.label)}: {_fmt(r.value)}</title></circle>"
+        )
+        parts.append(
+            f'<text x="{label_w + plot_w + 6}" y="{y + 4}" class="chart-value">'
+            f"{r.value:+.3g}{_MARK.get(r.state, '')}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)

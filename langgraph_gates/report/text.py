@@ -122,6 +122,7 @@ def _gate_table(report: ReviewReport) -> list[str]:
         out.append(" | ".join(" ".join(c.split()) for c in cells))
     out.append("")
     out.append(f"Overall Recommendation: {report.recommendation.value} ({report.rationale})")
+    out.append(report.next_review_line)
     return out
 
 

@@ -1,4 +1,4 @@
-"""Fixtures shared by the integration tests that talk to the OpenAI-compatible stub."""
+"""Fixtures shared by the integration tests: the OpenAI-compatible stub and a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from langgraph_gates.llm import cached_narrator
 from tests.conftest import PROVIDER_ENV, clear_provider_env
 from tests.integration.openai_stub import RunningStub, openai_stub_in_env
 
+from .pg_server import PgServer, pg_server_for_tests
+
 
 @pytest.fixture
 def stub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RunningStub]:
@@ -19,4 +21,12 @@ def stub(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[RunningStu
     # test's stub has a port of its own.
     cached_narrator.cache_clear()
     with openai_stub_in_env(monkeypatch) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[PgServer]:
+    """A real PostgreSQL server for the module (skipped locally without the binaries; in CI,
+    where .ci/run installs them, their absence fails)."""
+    with pg_server_for_tests() as running:
         yield running

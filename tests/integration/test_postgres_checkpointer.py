@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -21,16 +20,10 @@ from langgraph_gates.durable import open_reviews
 from langgraph_gates.errors import ConfigError
 from langgraph_gates.state import GATE_IDS, Recommendation
 
-from .pg_server import PgServer, pg_server_for_tests
+from .pg_server import PgServer
 from .small_dossier import write_small_dossier
 
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[PgServer]:
-    with pg_server_for_tests() as running:
-        yield running
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from langgraph_gates.durable import open_reviews
 from langgraph_gates.errors import ReviewStateError
 from langgraph_gates.state import GATE_IDS
 
-from .pg_server import PgServer, pg_server_for_tests
+from .pg_server import PgServer
 from .slow_gate import start_slow_gate
 from .small_dossier import write_small_dossier
 
@@ -169,12 +169,6 @@ def test_one_writer_per_review_in_one_process(tmp_path: Path, dossier: Path) -> 
         assert seen == ["refused"]
         with pytest.raises(ReviewStateError, match="a review with this id exists"):
             second.start(dossier, review_id="same")  # the lease is free again; the id is not
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[PgServer]:
-    with pg_server_for_tests() as running:
-        yield running
 
 
 @pytest.mark.slow
