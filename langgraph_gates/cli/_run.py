@@ -6,6 +6,7 @@ saying where a review paused.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import typer
 
 from langgraph_gates.cli._common import EXIT_FAIL_ON, console, print_outcome
+from langgraph_gates.cli._github import publish_to_github
 from langgraph_gates.durable import Reviews, open_reviews
 from langgraph_gates.durable._common import check_gates
 from langgraph_gates.durable._lease import DEFAULT_LEASE_TTL
@@ -21,6 +23,7 @@ from langgraph_gates.errors import ConfigError
 from langgraph_gates.gates import GATES_BY_ID
 from langgraph_gates.narrator import Narrator
 from langgraph_gates.report import FORMATS, ReviewReport, write_reports
+from langgraph_gates.report.frameworks import FRAMEWORKS
 from langgraph_gates.state import Recommendation
 
 __all__ = [
@@ -31,6 +34,7 @@ __all__ = [
     "finish",
     "narrator_for",
     "parse_formats",
+    "parse_frameworks",
     "parse_pause_after",
 ]
 
@@ -62,6 +66,20 @@ def check_output(formats: str, fail_on: str) -> list[str]:
         msg = f"unknown format {bad!r} (choose from {', '.join(FORMATS)})"
         raise ConfigError(msg, field="--format")
     return fmt_list
+
+
+def parse_frameworks(value: str | None) -> tuple[str, ...]:
+    """``"eu-ai-act,nist-ai-rmf"`` -> the framework ids, checked before anything runs.
+
+    Raises:
+        ConfigError: an unknown framework.
+    """
+    names = tuple(dict.fromkeys(f.strip().lower() for f in (value or "").split(",") if f.strip()))
+    unknown = [n for n in names if n not in FRAMEWORKS]
+    if unknown:
+        msg = f"unknown framework {unknown[0]!r} (choose from {', '.join(FRAMEWORKS)})"
+        raise ConfigError(msg, field="--framework")
+    return names
 
 
 def parse_pause_after(value: str | None, interactive: bool) -> list[str]:
@@ -121,9 +139,18 @@ def cli_reviews(
 
 
 def finish(
-    snapshot: Any, *, review_id: str, output_dir: Path, formats: list[str], fail_on: str
+    snapshot: Any,
+    *,
+    review_id: str,
+    output_dir: Path,
+    formats: list[str],
+    fail_on: str,
+    frameworks: tuple[str, ...] = (),
 ) -> None:
     """Report a finished review, or explain how to go on with a paused one.
+
+    In GitHub Actions the summary also goes to the step summary, with one annotation per
+    failing check.
 
     Raises:
         typer.Exit: with code 3 when the recommendation reaches ``fail_on``.
@@ -141,8 +168,9 @@ def finish(
             f"(or --override GATE=STATUS --reason TEXT --by NAME; edit with gates edit {review_id})"
         )
         return
-    report = ReviewReport.from_state(snapshot.values, review_id=review_id)
+    report = ReviewReport.from_state(snapshot.values, review_id=review_id, frameworks=frameworks)
     files = write_reports(report, output_dir, formats)
     print_outcome(report, files)
+    publish_to_github(report, os.environ, lambda line: typer.echo(line))
     if report.recommendation in FAIL_ON_LEVELS[fail_on]:
         raise typer.Exit(EXIT_FAIL_ON)

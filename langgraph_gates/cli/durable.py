@@ -22,6 +22,7 @@ from langgraph_gates.cli._options import (
     DbOpt,
     FailOnOpt,
     FormatOpt,
+    FrameworkOpt,
     IdArg,
     InteractiveOpt,
     LeaseTtlOpt,
@@ -36,6 +37,7 @@ from langgraph_gates.cli._run import (
     cli_reviews,
     finish,
     narrator_for,
+    parse_frameworks,
     parse_pause_after,
 )
 from langgraph_gates.durable import ReviewStatus
@@ -84,6 +86,7 @@ def resume_command(
     model: ModelOpt = None,
     output_dir: OutputOpt = DEFAULT_OUTPUT,
     formats: FormatOpt = DEFAULT_FORMATS,
+    framework: FrameworkOpt = None,
     fail_on: FailOnOpt = "never",
     progress: ProgressOpt = True,
     lease_ttl: LeaseTtlOpt = DEFAULT_LEASE_TTL,
@@ -91,6 +94,7 @@ def resume_command(
     """Go on with a paused or interrupted review; record approval or overrides."""
     with handle_errors():
         fmt_list = check_output(formats, fail_on)
+        frameworks = parse_frameworks(framework)
         overrides = dict(parse_override(o) for o in override or [])
         require_name_and_reason(overrides, by, reason)
         pauses = _pauses(pause_after, interactive)
@@ -110,7 +114,12 @@ def resume_command(
             console.print(f"Review {review_id} is finished: {status.recommendation or '?'}.")
             return
         finish(
-            status, review_id=review_id, output_dir=output_dir, formats=fmt_list, fail_on=fail_on
+            status,
+            review_id=review_id,
+            output_dir=output_dir,
+            formats=fmt_list,
+            fail_on=fail_on,
+            frameworks=frameworks,
         )
 
 
@@ -174,6 +183,7 @@ def rerun_command(
     model: ModelOpt = None,
     output_dir: OutputOpt = DEFAULT_OUTPUT,
     formats: FormatOpt = DEFAULT_FORMATS,
+    framework: FrameworkOpt = None,
     fail_on: FailOnOpt = "never",
     progress: ProgressOpt = True,
     lease_ttl: LeaseTtlOpt = DEFAULT_LEASE_TTL,
@@ -181,6 +191,7 @@ def rerun_command(
     """Re-run a review from a gate as a new run (earlier runs stay in the history)."""
     with handle_errors():
         fmt_list = check_output(formats, fail_on)
+        frameworks = parse_frameworks(framework)
         pauses = _pauses(pause_after, interactive) or []
         narrator = narrator_for(model)
         with cli_reviews(db, narrator, lease_ttl) as reviews, GateProgress(enabled=progress) as show:
@@ -195,7 +206,12 @@ def rerun_command(
         console.print(f"Run {status.run} of review {review_id}.")
         _say(status)
         finish(
-            status, review_id=review_id, output_dir=output_dir, formats=fmt_list, fail_on=fail_on
+            status,
+            review_id=review_id,
+            output_dir=output_dir,
+            formats=fmt_list,
+            fail_on=fail_on,
+            frameworks=frameworks,
         )
 
 

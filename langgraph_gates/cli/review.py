@@ -18,6 +18,7 @@ from langgraph_gates.cli._options import (
     DbOpt,
     FailOnOpt,
     FormatOpt,
+    FrameworkOpt,
     InteractiveOpt,
     LeaseTtlOpt,
     MaxRetriesOpt,
@@ -33,6 +34,7 @@ from langgraph_gates.cli._run import (
     cli_reviews,
     finish,
     narrator_for,
+    parse_frameworks,
     parse_pause_after,
 )
 from langgraph_gates.durable._lease import DEFAULT_LEASE_TTL
@@ -82,6 +84,7 @@ def review_command(
     ] = None,
     output_dir: OutputOpt = DEFAULT_OUTPUT,
     formats: FormatOpt = DEFAULT_FORMATS,
+    framework: FrameworkOpt = None,
     fail_on: FailOnOpt = "never",
     review_id: Annotated[
         str | None, typer.Option("--id", help="Review id (thread id); new if not given.")
@@ -110,6 +113,7 @@ def review_command(
     """Review a model for production readiness through the seven gates."""
     with handle_errors():
         fmt_list = check_output(formats, fail_on)
+        frameworks = parse_frameworks(framework)
         _check_run_settings(context_mode, as_of)
         if dossier is None and not text:
             raise ConfigError("give a dossier file or --text", field="DOSSIER")
@@ -140,4 +144,5 @@ def review_command(
             output_dir=output_dir,
             formats=fmt_list,
             fail_on=fail_on,
+            frameworks=frameworks,
         )
