@@ -144,10 +144,14 @@ def _fact(report: ReviewReport, dossier: dict[str, Any], source: str) -> str:
     kind, _, ref = source.partition(":")
     if kind == "dossier":
         return _text(dossier_value(dossier, ref) or "")
-    finding = next((f for g in report.gates for f in g.findings if f.check_id == ref), None)
-    if finding is None or finding.outcome is Outcome.MISSING:
-        return ""
-    return f"{finding.outcome.value}: {finding.message}"
+    # A check can yield one finding per attribute (fairness per sensitive column): all shown.
+    found = [
+        f
+        for g in report.gates
+        for f in g.findings
+        if f.check_id == ref and f.outcome is not Outcome.MISSING
+    ]
+    return " ".join(f"{f.outcome.value}: {f.message}" for f in found)
 
 
 def _section(
@@ -172,7 +176,8 @@ def _open_findings(report: ReviewReport) -> list[str]:
             if f.outcome is not Outcome.PASS:
                 action = f" Mitigation: {f.mitigation}" if f.mitigation else ""
                 out.append(
-                    f"- **{f.check_id}** {f.outcome.value}: {f.message}{action} _(finding:{f.check_id})_"
+                    f"- **{f.check_id}:** {f.outcome.value}: {f.message}{action} "
+                    f"_(finding:{f.check_id})_"
                 )
     if len(out) == 2:
         out.append("_None: every check passed._")
