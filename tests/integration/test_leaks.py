@@ -71,7 +71,7 @@ def _common(run_dir: Path) -> list[str]:
         "--output-dir",
         str(run_dir / "out"),
         "--format",
-        "txt,md,json,html",
+        "txt,md,json,html,junit,sarif,modelcard",  # every format a secret could land in
         "--no-progress",
     ]
 
