@@ -115,10 +115,9 @@ def _gate(gate: GateResult) -> list[str]:
         out.append(f"- **Key risk:** {_cell(gate.key_risk_line)}")
         out += [f"- **Mitigation:** {_cell(action)}", ""]
     titles = list(spec.outputs) + [t for t in gate.sections if t not in spec.outputs]
-    for title in titles:
-        out += [f"### {title}", ""]
+    for title in titles:  # a heading needs no blank line after it: the report stays compact
         body = gate.sections.get(title, "").strip() or "_Nothing recorded._"
-        out += [body, ""]
+        out += [f"### {title}", body, ""]
     out += _other_checks(gate)
     for note in gate.notes:
         out += [f"> Note: {_cell(note)}", ""]

@@ -218,6 +218,10 @@ def test_markdown_shows_each_finding_once_and_no_boilerplate_on_a_clean_gate() -
     assert md.count("PF.OBJECTIVE") == 1
     assert "Keep monitoring" not in md
     assert "## Sign-off" in md and "| Approver | | | | |" in md
+    txt = render(report, "txt")
+    for f in MIXED:
+        assert txt.count(f.check_id) == 1, f.check_id
+    assert "Keep monitoring" not in txt and "SIGN-OFF" in txt
 
 
 def test_readme_shows_the_example_workflow_verbatim() -> None:
