@@ -42,7 +42,7 @@ def _finding(check_id: str, outcome: Outcome, **kw: object) -> Finding:
             "title": check_id.title(),
             "outcome": outcome,
             "severity": Severity.HIGH if outcome is Outcome.FAIL else Severity.LOW,
-            "message": f"{check_id} is {outcome.value}.",
+            "message": f"The check says {outcome.value}.",
             **kw,
         }
     )
