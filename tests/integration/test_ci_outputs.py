@@ -8,6 +8,7 @@ The examples are reviewed once per module, offline, with a fixed review date.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -232,3 +233,33 @@ def test_verify_catches_an_edited_report_and_refuses_a_broken_one(tmp_path: Path
     out = run_gates("verify", str(broken), cwd=tmp_path)
     assert out.returncode == 2
     assert out.stderr.startswith("error [config_error]:") and "Traceback" not in out.stderr
+
+
+def test_in_github_actions_the_cli_writes_the_step_summary_and_annotations(tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    env = {**os.environ, "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)}
+    out = run_gates(
+        "review", str(EXAMPLES / "fraud_detection" / "dossier.yaml"), "--as-of", AS_OF,
+        "--fail-on", "no-go", "--no-progress", "--db", str(tmp_path / "r.sqlite"),
+        "-o", str(tmp_path / "out"), "--format", "json", cwd=tmp_path, env=env,
+    )
+    assert out.returncode == 3, out.stderr  # No-Go gates the pull request
+    text = summary.read_text(encoding="utf-8")
+    assert "**Overall Recommendation: No-Go**" in text and "### Open findings" in text
+    annotations = [line for line in out.stdout.splitlines() if line.startswith("::error title=")]
+    report = json.loads(next((tmp_path / "out").glob("*.json")).read_text(encoding="utf-8"))
+    failing = [
+        f["check_id"] for g in report["gates"] for f in g["findings"]
+        if f["outcome"] == "fail" or f["counts_as_fail"]
+    ]
+    assert len(annotations) == len(failing) >= 5
+    assert {a.split("=", 1)[1].split(" ", 1)[0] for a in annotations} == set(failing)
+
+
+def test_an_unknown_framework_is_refused_before_the_review(tmp_path: Path) -> None:
+    out = run_gates(
+        "review", str(EXAMPLES / "churn" / "dossier.yaml"), "--framework", "iso-42001", cwd=tmp_path
+    )
+    assert out.returncode == 2
+    assert out.stderr.startswith("error [config_error]: --framework: unknown framework 'iso-42001'")
+    assert not (tmp_path / ".gates").exists()  # nothing ran
