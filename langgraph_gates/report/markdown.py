@@ -118,10 +118,31 @@ def _gate(gate: GateResult) -> list[str]:
     for title in titles:  # a heading needs no blank line after it: the report stays compact
         body = gate.sections.get(title, "").strip() or "_Nothing recorded._"
         out += [f"### {title}", body, ""]
-    out += _other_checks(gate)
+    out += _decisions(gate) + _other_checks(gate)
     for note in gate.notes:
         out += [f"> Note: {_cell(note)}", ""]
     return out
+
+
+def _decisions(gate: GateResult) -> list[str]:
+    """The decision threshold and confusion matrix, where the predictions file gave them."""
+    found = next(
+        (f.measured["decisions"] for f in gate.findings if "decisions" in f.measured), None
+    )
+    if not isinstance(found, dict):
+        return []
+    cut = found.get("threshold")
+    rule = f"y_score >= {cut}" if cut is not None else "the y_pred column as given"
+    return [
+        f"### Decisions on the {found.get('split')} split",
+        f"Decision rule: {rule}.",
+        "",
+        "| | predicted 0 | predicted 1 |",
+        "|---|---|---|",
+        f"| **actual 0** | {found.get('tn')} (true negatives) | {found.get('fp')} (false positives) |",
+        f"| **actual 1** | {found.get('fn')} (false negatives) | {found.get('tp')} (true positives) |",
+        "",
+    ]
 
 
 def _finding_line(f: Finding) -> str:

@@ -263,3 +263,18 @@ def test_an_unknown_framework_is_refused_before_the_review(tmp_path: Path) -> No
     assert out.returncode == 2
     assert out.stderr.startswith("error [config_error]: --framework: unknown framework 'iso-42001'")
     assert not (tmp_path / ".gates").exists()  # nothing ran
+
+
+def test_markdown_shows_the_decision_rule_and_confusion_matrix(
+    outputs: dict[str, tuple[ReviewReport, dict[str, Path]]],
+) -> None:
+    report, files = outputs["churn"]
+    md = files["md"].read_text(encoding="utf-8")
+    cal = next(f for g in report.gates for f in g.findings if f.check_id == "MP.CALIBRATION")
+    d = cal.measured["decisions"]
+    assert isinstance(d, dict)
+    crit = next(f for g in report.gates for f in g.findings if f.check_id == "MP.SUCCESS_CRITERIA_MET")
+    recall = next(c for c in crit.measured["criteria"] if c["metric"] == "recall")  # type: ignore[union-attr,index]
+    assert d["tp"] / (d["tp"] + d["fn"]) == pytest.approx(recall["value"], abs=1e-6)  # type: ignore[operator,index]
+    assert "### Decisions on the validation split" in md
+    assert f"| **actual 1** | {d['fn']} (false negatives) | {d['tp']} (true positives) |" in md
