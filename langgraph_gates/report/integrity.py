@@ -8,8 +8,11 @@ A file that cannot be hashed is recorded as such and never verifies as unchanged
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -80,14 +83,20 @@ def canonical_sha256(value: Any) -> str:
 
 
 def file_sha256(path: Path) -> tuple[str, int]:
-    """SHA-256 and size of a file, read in chunks (evidence files can be large).
+    """SHA-256 and size of a regular file, read in chunks (evidence files can be large).
+
+    Opened without blocking and checked to be a regular file first: a FIFO or a device named
+    as evidence would otherwise block the report (or never end).
 
     Raises:
-        OSError: the file cannot be read.
+        OSError: the file cannot be read, or is not a regular file.
     """
-    digest = hashlib.sha256()
-    size = 0
-    with path.open("rb") as fh:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        digest = hashlib.sha256()
+        size = 0
         while chunk := fh.read(_CHUNK):
             digest.update(chunk)
             size += len(chunk)

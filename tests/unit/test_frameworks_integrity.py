@@ -174,3 +174,12 @@ def test_model_card_says_which_sections_the_dossier_leaves_empty() -> None:
     assert "_Empty: the dossier and the review say nothing about" in factors
     assert "`data.sensitive_attributes`" in factors
     assert "- **Name:** bare _(dossier:model.name)_" in card
+
+
+def test_a_fifo_named_as_evidence_is_recorded_not_read(tmp_path: Path) -> None:
+    """Hashing must never block on a FIFO (or a device) that a dossier names as evidence."""
+    import os
+
+    os.mkfifo(tmp_path / "pipe.csv")
+    (entry,) = evidence_digests([("data.train", "pipe.csv")], str(tmp_path), None)
+    assert entry.sha256 is None and entry.error == "not a regular file"
