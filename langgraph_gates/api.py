@@ -42,6 +42,7 @@ def review(
     review_id: str | None = None,
     output_dir: str | Path | None = None,
     formats: Sequence[str] = ("txt", "md", "json"),
+    frameworks: Sequence[str] = (),
     base_dir: str | Path | None = None,
     as_of: str | None = None,
     allow_outside: bool = False,
@@ -59,7 +60,10 @@ def review(
         db: checkpoint database: ``":memory:"``, a SQLite path or a ``postgresql://`` URL.
         review_id: the thread id (a new one if not given).
         output_dir: write reports there when given.
-        formats: report formats to write.
+        formats: report formats to write (``txt``, ``md``, ``json``, ``html``, ``junit``,
+            ``sarif``, ``modelcard``).
+        frameworks: add a coverage table for these frameworks (``eu-ai-act``,
+            ``nist-ai-rmf``, ``ml-test-score``).
         base_dir: folder that relative paths of a mapping dossier resolve against.
         as_of: review date (ISO) for freshness checks; today by default.
         allow_outside: let dossier paths leave the dossier's folder.
@@ -87,6 +91,8 @@ def review(
             strict=strict,
             on_progress=on_progress,
         )
-    report = ReviewReport.from_state(status.values, review_id=status.review_id)
+    report = ReviewReport.from_state(
+        status.values, review_id=status.review_id, frameworks=tuple(frameworks)
+    )
     files = write_reports(report, output_dir, formats) if output_dir else {}
     return ReviewResult(report=report, files=files)

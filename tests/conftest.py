@@ -6,6 +6,8 @@ import csv
 import datetime as dt
 import ipaddress
 import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,17 @@ from langgraph_gates.state import Finding, GateResult, Outcome
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+
+
+def run_gates(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the `gates` CLI as a user does: a real process, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "langgraph_gates", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=300, env=env,
+    )
 
 _real_connect = socket.socket.connect
 

@@ -122,11 +122,15 @@ def check_calibration(ctx: CheckContext) -> Verdict:
             evidence=EvidenceRef(source=summary.source),
         )
     cal = summary.calibration
+    # The decisions (threshold and confusion matrix) travel with this finding so that the
+    # reports can show them; they are not judged here.
+    decisions = summary.decisions.model_dump() if summary.decisions else None
     if cal is None:
         return missing(
             "The predictions file has no y_score column (probability of the positive class), so "
             "calibration cannot be measured.",
             evidence=where,
+            measured={"decisions": decisions} if decisions else {},
         )
     band = ctx.policy.performance.calibration_ece
     outcome = band.judge(cal.ece)
@@ -151,6 +155,7 @@ def check_calibration(ctx: CheckContext) -> Verdict:
             "rows": cal.rows,
             "source": "predictions",
             "reliability_curve": curve,
+            **({"decisions": decisions} if decisions else {}),
         },
         threshold=band.threshold("ece"),
         value=cal.ece,

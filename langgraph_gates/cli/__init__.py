@@ -20,6 +20,7 @@ from langgraph_gates.cli.durable import (
 )
 from langgraph_gates.cli.lineage import compare_command
 from langgraph_gates.cli.review import review_command
+from langgraph_gates.cli.verify import verify_command
 from langgraph_gates.dossier import Dossier
 from langgraph_gates.errors import ConfigError
 from langgraph_gates.template import DOSSIER_TEMPLATE
@@ -43,6 +44,7 @@ app.command("diff")(diff_command)
 app.command("compare")(compare_command)
 app.command("show")(show_command)
 app.command("list")(list_command)
+app.command("verify")(verify_command)
 
 
 @app.command("schema")

@@ -23,6 +23,7 @@ __all__ = [
     "DbOpt",
     "FailOnOpt",
     "FormatOpt",
+    "FrameworkOpt",
     "IdArg",
     "InteractiveOpt",
     "LeaseTtlOpt",
@@ -90,6 +91,13 @@ MaxRetriesOpt = Annotated[
 OutputOpt = Annotated[Path, typer.Option("--output-dir", "-o", help="Where reports are written.")]
 FormatOpt = Annotated[
     str, typer.Option("--format", help=f"Comma-separated formats: {', '.join(FORMATS)}.")
+]
+FrameworkOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--framework",
+        help="Add a coverage table: eu-ai-act, nist-ai-rmf, ml-test-score (comma-separated).",
+    ),
 ]
 FailOnOpt = Annotated[
     str, typer.Option("--fail-on", help="Exit 3 when the call is this bad: no-go, conditional.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,12 +20,14 @@ import typer
 
 from langgraph_gates.checkpoint import DEFAULT_DB
 from langgraph_gates.cli._common import EXIT_FAIL_ON, GateProgress, console, print_outcome
+from langgraph_gates.cli._github import publish_to_github
 from langgraph_gates.cli._options import (
     DEFAULT_FORMATS,
     DEFAULT_OUTPUT,
     DbOpt,
     FailOnOpt,
     FormatOpt,
+    FrameworkOpt,
     InteractiveOpt,
     LeaseTtlOpt,
     ModelOpt,
@@ -40,6 +43,7 @@ from langgraph_gates.errors import ConfigError, ReviewStateError
 from langgraph_gates.gates import GATES_BY_ID
 from langgraph_gates.narrator import Narrator
 from langgraph_gates.report import FORMATS, ReviewReport, write_reports
+from langgraph_gates.report.frameworks import FRAMEWORKS
 from langgraph_gates.report.model import TrendPoint
 from langgraph_gates.state import Recommendation
 
@@ -52,6 +56,7 @@ __all__ = [
     "finish",
     "narrator_for",
     "parse_formats",
+    "parse_frameworks",
     "parse_pause_after",
     "with_run_options",
 ]
@@ -84,6 +89,20 @@ def check_output(formats: str, fail_on: str) -> list[str]:
         msg = f"unknown format {bad!r} (choose from {', '.join(FORMATS)})"
         raise ConfigError(msg, field="--format")
     return fmt_list
+
+
+def parse_frameworks(value: str | None) -> tuple[str, ...]:
+    """``"eu-ai-act,nist-ai-rmf"`` -> the framework ids, checked before anything runs.
+
+    Raises:
+        ConfigError: an unknown framework.
+    """
+    names = tuple(dict.fromkeys(f.strip().lower() for f in (value or "").split(",") if f.strip()))
+    unknown = [n for n in names if n not in FRAMEWORKS]
+    if unknown:
+        msg = f"unknown framework {unknown[0]!r} (choose from {', '.join(FRAMEWORKS)})"
+        raise ConfigError(msg, field="--framework")
+    return names
 
 
 def parse_pause_after(value: str | None, interactive: bool) -> list[str]:
@@ -184,8 +203,12 @@ def finish(
     formats: list[str],
     fail_on: str,
     trend: list[TrendPoint] | None = None,
+    frameworks: tuple[str, ...] = (),
 ) -> None:
     """Report a finished review, or explain how to go on with a paused one.
+
+    In GitHub Actions the summary also goes to the step summary, with one annotation per
+    failing check.
 
     Raises:
         typer.Exit: with code 3 when the recommendation reaches ``fail_on``.
@@ -203,10 +226,11 @@ def finish(
             f"(or --override GATE=STATUS --reason TEXT --by NAME; edit with gates edit {review_id})"
         )
         return
-    report = ReviewReport.from_state(snapshot.values, review_id=review_id)
+    report = ReviewReport.from_state(snapshot.values, review_id=review_id, frameworks=frameworks)
     report.trend = list(trend or [])
     files = write_reports(report, output_dir, formats)
     print_outcome(report, files)
+    publish_to_github(report, os.environ, lambda line: typer.echo(line))
     if report.recommendation in FAIL_ON_LEVELS[fail_on]:
         raise typer.Exit(EXIT_FAIL_ON)
 
@@ -225,15 +249,17 @@ class RunOptions:
     progress: bool
     lease_ttl: float
     trace: str | None
+    framework: str | None
 
     def checked_formats(self) -> list[str]:
-        """``--format``, ``--fail-on`` and ``--trace``, validated before anything runs.
+        """The output options, validated before anything runs; returns the formats.
 
         Raises:
-            ConfigError: an unknown format, fail-on level or trace target.
+            ConfigError: an unknown format, fail-on level, framework or trace target.
         """
         if self.trace not in (None, "console"):
             raise ConfigError(f"must be console, got {self.trace!r}", field="--trace")
+        parse_frameworks(self.framework)
         return check_output(self.formats, self.fail_on)
 
     def pauses(self) -> list[str] | None:
@@ -277,6 +303,7 @@ class RunOptions:
             formats=formats,
             fail_on=self.fail_on,
             trend=trend,
+            frameworks=parse_frameworks(self.framework),
         )
 
 
@@ -287,6 +314,7 @@ _RUN_OPTIONS = (
     ("interactive", InteractiveOpt, False),
     ("output_dir", OutputOpt, DEFAULT_OUTPUT),
     ("formats", FormatOpt, DEFAULT_FORMATS),
+    ("framework", FrameworkOpt, None),
     ("fail_on", FailOnOpt, "never"),
     ("progress", ProgressOpt, True),
     ("lease_ttl", LeaseTtlOpt, DEFAULT_LEASE_TTL),

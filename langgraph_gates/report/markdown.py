@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from langgraph_gates.gates import GATES_BY_ID
-from langgraph_gates.report._common import extracted_yaml, measured_text, model_line, table_name
+from langgraph_gates.report._common import (
+    coverage_rows,
+    extracted_yaml,
+    gate_action,
+    measured_text,
+    model_line,
+    sign_off_entries,
+    table_name,
+    unlisted_findings,
+)
+from langgraph_gates.report.frameworks import FrameworkCoverage
 from langgraph_gates.report.model import DISCLAIMER_HEADLINE, DISCLAIMERS, ReviewReport
-from langgraph_gates.state import GateResult, Outcome, Status
+from langgraph_gates.state import Finding, GateResult, Outcome, Status
 
-__all__ = ["render_md"]
+__all__ = ["render_md", "render_summary_md"]
 
 _STATUS_MARK = {Status.PASS: "✅ Pass", Status.CONDITIONAL: "⚠️ Conditional", Status.FAIL: "❌ Fail"}
 _OUTCOME_MARK = {
@@ -25,12 +35,25 @@ def _cell(text: str) -> str:
 
 
 def render_md(report: ReviewReport) -> str:
-    """Render the review as Markdown."""
+    """Render the review as Markdown: each finding once, in the section it belongs to."""
     out: list[str] = _header(report) + _executive_summary(report) + _extracted(report)
     for gate in report.gates:
         out += _gate(gate)
-    out += _gate_table(report) + _audit_trail(report) + _footer(report)
+    out += _gate_table(report)
+    for coverage in report.frameworks:
+        out += _coverage(coverage)
+    out += _sign_off(report) + _footer(report)
     return "\n".join(out) + "\n"
+
+
+def render_summary_md(report: ReviewReport) -> str:
+    """A short Markdown summary (a CI job page): the call, the gate table, the open findings."""
+    out = _header(report) + _gate_table(report)
+    open_findings = [f for g in report.gates for f in g.findings if f.outcome is not Outcome.PASS]
+    if open_findings:
+        out += ["### Open findings", ""]
+        out += [_finding_line(f) for f in open_findings] + [""]
+    return "\n".join(out)
 
 
 # Section renderers, in report order: each returns its lines (none for an absent section).
@@ -85,39 +108,67 @@ def _gate(gate: GateResult) -> list[str]:
             f" _(overridden from {prev} by {gate.override.by}: {_cell(gate.override.reason)})_"
         )
     out += [status, ""]
-    out.append(f"- **Key risk:** {_cell(gate.key_risk_line)}")
-    out.append(f"- **Mitigation:** {_cell(gate.mitigation)}")
-    out.append(
-        f"- **Owner:** {_cell(gate.owner)} · **Severity:** {gate.severity.value} · **Due:** {gate.due}"
-    )
-    out.append("")
+    action = gate_action(gate)
+    if action is None:
+        out += [f"No open risk. Owner: {_cell(gate.owner)}.", ""]
+    else:
+        out.append(f"- **Key risk:** {_cell(gate.key_risk_line)}")
+        out += [f"- **Mitigation:** {_cell(action)}", ""]
     titles = list(spec.outputs) + [t for t in gate.sections if t not in spec.outputs]
-    for title in titles:
-        out += [f"### {title}", ""]
+    for title in titles:  # a heading needs no blank line after it: the report stays compact
         body = gate.sections.get(title, "").strip() or "_Nothing recorded._"
-        out += [body, ""]
-    out += _checks(gate)
+        out += [f"### {title}", body, ""]
+    out += _decisions(gate) + _other_checks(gate)
     for note in gate.notes:
         out += [f"> Note: {_cell(note)}", ""]
     return out
 
 
-def _checks(gate: GateResult) -> list[str]:
-    out = [
-        "### Checks",
+def _decisions(gate: GateResult) -> list[str]:
+    """The decision threshold and confusion matrix, where the predictions file gave them."""
+    found = next(
+        (f.measured["decisions"] for f in gate.findings if "decisions" in f.measured), None
+    )
+    if not isinstance(found, dict):
+        return []
+    cut = found.get("threshold")
+    rule = f"y_score >= {cut}" if cut is not None else "the y_pred column as given"
+    return [
+        f"### Decisions on the {found.get('split')} split",
+        f"Decision rule: {rule}.",
         "",
-        "| Check | Outcome | Severity | Finding | Measured | Threshold |",
-        "|---|---|---|---|---|---|",
+        "| | predicted 0 | predicted 1 |",
+        "|---|---|---|",
+        f"| **actual 0** | {found.get('tn')} (true negatives) | {found.get('fp')} (false positives) |",
+        f"| **actual 1** | {found.get('fn')} (false negatives) | {found.get('tp')} (true positives) |",
+        "",
     ]
-    for f in gate.findings:
-        threshold = f.threshold.describe() if f.threshold else ""
-        out.append(
-            f"| `{f.check_id}` | {_OUTCOME_MARK[f.outcome]}{_COUNTED if f.counts_as_fail else ''} "
-            f"| {f.severity.value} | "
-            f"{_cell(f.message)} | {_cell(measured_text(f))} | {_cell(threshold)} |"
-        )
-    out.append("")
-    return out
+
+
+def _finding_line(f: Finding) -> str:
+    mark = _OUTCOME_MARK[f.outcome] + (_COUNTED if f.counts_as_fail else "")
+    line = f"- {mark} `{f.check_id}`: {_cell(f.message)}"
+    if f.threshold is not None and f.outcome is not Outcome.PASS:
+        line += f" _(policy: {_cell(f.threshold.describe())})_"
+    return line
+
+
+def _other_checks(gate: GateResult) -> list[str]:
+    """Findings no section shows yet, once each, with what they measured."""
+    rest = unlisted_findings(gate)
+    passed = [f"`{f.check_id}`" for f in rest if f.outcome is Outcome.PASS]
+    problems = [f for f in rest if f.outcome is not Outcome.PASS]
+    if not rest:
+        return []
+    out = ["### Other checks", ""]
+    for f in problems:
+        out.append(_finding_line(f))
+        measured = measured_text(f)
+        if measured:
+            out.append(f"  Measured: {_cell(measured)}")
+    if passed:
+        out.append(f"- ✅ Also passed: {', '.join(passed)}")
+    return [*out, ""]
 
 
 def _gate_table(report: ReviewReport) -> list[str]:
@@ -130,7 +181,7 @@ def _gate_table(report: ReviewReport) -> list[str]:
     for gate in report.gates:
         out.append(
             f"| {table_name(gate)} | {_STATUS_MARK[gate.status]} | {_cell(gate.key_risk_line)} | "
-            f"{_cell(gate.mitigation)} | {_cell(gate.owner)} |"
+            f"{_cell(gate.mitigation) if gate_action(gate) else '—'} | {_cell(gate.owner)} |"
         )
     out += [
         "",
@@ -142,26 +193,43 @@ def _gate_table(report: ReviewReport) -> list[str]:
     return out
 
 
-def _audit_trail(report: ReviewReport) -> list[str]:
-    if not (report.overrides or report.audit):
-        return []
+def _coverage(coverage: FrameworkCoverage) -> list[str]:
     out = [
-        "## Audit Trail",
+        f"## Framework coverage: {coverage.title}",
         "",
-        "| When | Who | Action | Detail | Reason |",
-        "|---|---|---|---|---|",
+        "Which items this review's checks evidence (mapping and sources: docs/frameworks.md); "
+        "an item's outcome is the worst of its checks.",
+        "",
+        "| Item | Requirement | Checks | Outcome |",
+        "|---|---|---|---|",
     ]
-    for a in report.audit:
-        out.append(
+    out += [f"| {i} | {_cell(t)} | {c} | {o} |" for i, t, c, o in coverage_rows(coverage)]
+    uncovered = coverage.uncovered
+    out += ["", f"**Not evidenced by any check ({len(uncovered)}):** "]
+    out[-1] += "; ".join(f"{i.item} {_cell(i.title)}" for i in uncovered) or "none"
+    return [*out, ""]
+
+
+def _sign_off(report: ReviewReport) -> list[str]:
+    """Who approved or overrode what and when, then lines for the board to sign."""
+    out = ["## Sign-off", ""]
+    entries = sign_off_entries(report)
+    if entries:
+        out += ["| When | Who | Action | What | Reason |", "|---|---|---|---|---|"]
+        out += [
             f"| {a.at} | {_cell(a.by)} | {a.action} | {_cell(a.detail)} | {_cell(a.reason)} |"
-        )
-    audited = {(a.at, a.by) for a in report.audit if a.action == "override"}
-    for o in report.overrides:
-        if (o.at, o.by) not in audited:
-            out.append(
-                f"| {o.at} | {_cell(o.by)} | override | {o.gate} -> {o.status.value} | {_cell(o.reason)} |"
-            )
-    out.append("")
+            for a in entries
+        ]
+    else:
+        out.append("No reviewer has approved or overridden a gate of this review yet.")
+    out += [
+        "",
+        "| Role | Name | Decision | Date | Signature |",
+        "|---|---|---|---|---|",
+        "| Model owner | | | | |",
+        "| Approver | | | | |",
+        "",
+    ]
     return out
 
 

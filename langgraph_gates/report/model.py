@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from langgraph_gates.dossier import ModelInfo
+from langgraph_gates.dossier import Dossier, ModelInfo
 from langgraph_gates.errors import ReviewStateError
 from langgraph_gates.gates import GATES
+from langgraph_gates.report.frameworks import FrameworkCoverage, framework_coverage
+from langgraph_gates.report.integrity import Integrity, canonical_sha256, evidence_digests
 from langgraph_gates.state import (
     AuditEntry,
     GateResult,
@@ -21,7 +24,7 @@ from langgraph_gates.state import (
 
 __all__ = ["DISCLAIMERS", "SCHEMA_VERSION", "ReviewReport", "TrendPoint"]
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: integrity digests, framework coverage
 
 DISCLAIMERS: tuple[tuple[str, str], ...] = (
     ("Not Model Governance", "Establish formal model governance board"),
@@ -83,6 +86,15 @@ class ReviewReport(BaseModel):
         description="Every finished review of this model in the database, oldest first "
         "(filled by the CLI, which has the database; empty otherwise).",
     )
+    frameworks: list[FrameworkCoverage] = Field(
+        default_factory=list, description="Coverage of the frameworks asked for (--framework)."
+    )
+    integrity: Integrity | None = Field(
+        default=None, description="Digests of the evidence, the policy and this report."
+    )
+    # The validated dossier, for the model card only: never written to the JSON report (a
+    # dossier can hold a secret the scanner found; the model card redacts what it shows).
+    dossier: Dossier | None = Field(default=None, exclude=True)
 
     @property
     def next_review_line(self) -> str:
@@ -95,9 +107,16 @@ class ReviewReport(BaseModel):
 
     @classmethod
     def from_state(
-        cls, values: dict[str, Any] | ReviewState, *, review_id: str | None = None
+        cls,
+        values: dict[str, Any] | ReviewState,
+        *,
+        review_id: str | None = None,
+        frameworks: tuple[str, ...] = (),
     ) -> ReviewReport:
         """Build the report from a finished review's state (as ``invoke`` returns it).
+
+        Hashes the dossier and every evidence file it references (for ``gates verify``) and
+        adds a coverage table for each framework named in ``frameworks``.
 
         Raises:
             ReviewStateError: the review has not reached the formatter yet.
@@ -109,6 +128,17 @@ class ReviewReport(BaseModel):
         order = [g.id for g in GATES]
         gates = [state.gates[g] for g in order if g in state.gates]
         dossier = state.dossier or {}
+        validated = _validated(dossier)
+        policy = state.policy or {}
+        integrity = Integrity(
+            base_dir=state.base_dir,
+            files=evidence_digests(
+                list(validated.path_fields()) if validated else [],
+                state.base_dir,
+                state.dossier_path if state.dossier_source == "file" else None,
+            ),
+            policy_sha256=canonical_sha256(policy),
+        )
         return cls(
             review_id=review_id or state.review_id,
             run=state.run,
@@ -128,13 +158,38 @@ class ReviewReport(BaseModel):
             notes=state.notes,
             elapsed_s=state.outcome.elapsed_s,
             tokens=state.outcome.tokens,
-            policy=state.policy or {},
             key_metrics=state.outcome.key_metrics,
             evidence=state.outcome.evidence,
             next_review=state.outcome.next_review,
             review_cadence=state.outcome.review_cadence,
+            policy=policy,
+            frameworks=[framework_coverage(name, gates) for name in frameworks],
+            integrity=integrity,
+            dossier=validated,
+        )
+
+    def sealed(self) -> ReviewReport:
+        """This report with the digest of its own JSON form filled in (see ``gates verify``)."""
+        if self.integrity is None:
+            return self
+        blank = self.model_copy(
+            update={"integrity": self.integrity.model_copy(update={"report_sha256": ""})}
+        )
+        # Digest the JSON as written and read back, exactly what `gates verify` will see
+        # (a NaN, for one, is written as null).
+        digest = canonical_sha256(json.loads(blank.model_dump_json()))
+        return self.model_copy(
+            update={"integrity": self.integrity.model_copy(update={"report_sha256": digest})}
         )
 
     def gate(self, gate_id: str) -> GateResult | None:
         """The result of one gate, if it ran."""
         return next((g for g in self.gates if g.id == gate_id), None)
+
+
+def _validated(dossier: dict[str, Any]) -> Dossier | None:
+    """The state's dossier as a model; None when it no longer validates (never fatal here)."""
+    try:
+        return Dossier.model_validate(dossier)
+    except ValueError:
+        return None

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from langgraph_gates.gates import GATES_BY_ID
 from langgraph_gates.report._common import (
+    coverage_rows,
     extracted_yaml,
+    gate_action,
     gate_heading,
     measured_text,
     model_line,
+    sign_off_entries,
     table_name,
+    unlisted_findings,
 )
+from langgraph_gates.report.frameworks import FrameworkCoverage
 from langgraph_gates.report.model import DISCLAIMER_HEADLINE, DISCLAIMERS, ReviewReport
-from langgraph_gates.state import GateResult
+from langgraph_gates.state import GateResult, Outcome
 
 __all__ = ["render_txt"]
 
@@ -31,7 +36,10 @@ def render_txt(report: ReviewReport) -> str:
     out: list[str] = _header(report) + _executive_summary(report)
     for gate in report.gates:
         out += _gate(gate)
-    out += _gate_table(report) + _audit_trail(report) + _footer(report)
+    out += _gate_table(report)
+    for coverage in report.frameworks:
+        out += _coverage(coverage)
+    out += _sign_off(report) + _footer(report)
     return "\n".join(out) + "\n"
 
 
@@ -70,11 +78,11 @@ def _gate(gate: GateResult) -> list[str]:
             f" by {gate.override.by}: {gate.override.reason})"
         )
     out.append(status)
-    out.append(f"Key risk: {gate.key_risk_line}")
-    out.append(
-        f"Mitigation: {gate.mitigation} | Owner: {gate.owner} | "
-        f"Severity: {gate.severity.value} | Due: {gate.due}"
-    )
+    action = gate_action(gate)
+    if action is None:
+        out.append(f"No open risk. Owner: {gate.owner}")
+    else:
+        out += [f"Key risk: {gate.key_risk_line}", f"Mitigation: {action}"]
     out.append("")
     for title in spec.outputs:
         out.append(f"{title}:")
@@ -94,16 +102,24 @@ def _gate(gate: GateResult) -> list[str]:
 
 
 def _checks(gate: GateResult) -> list[str]:
-    out = ["Checks:"]
-    for f in gate.findings:
+    """Findings no section shows yet, once each (the sections carry the rest)."""
+    rest = unlisted_findings(gate)
+    if not rest:
+        return []
+    out = ["Other checks:"]
+    for f in rest:
+        if f.outcome is Outcome.PASS:
+            continue
         mark = f.outcome.value.upper() + ("->FAIL" if f.counts_as_fail else "")
-        line = f"  [{mark:7}] {f.check_id} ({f.severity.value}): {f.message}"
-        out.append(line)
+        out.append(f"  [{mark:7}] {f.check_id} ({f.severity.value}): {f.message}")
         m = measured_text(f)
         if m:
             out.append(f"            measured: {m}")
         if f.threshold is not None:
             out.append(f"            threshold: {f.threshold.describe()}")
+    passed = [f.check_id for f in rest if f.outcome is Outcome.PASS]
+    if passed:
+        out.append(f"  Also passed: {', '.join(passed)}")
     return out
 
 
@@ -116,7 +132,7 @@ def _gate_table(report: ReviewReport) -> list[str]:
             table_name(gate),
             gate.status.value,
             gate.key_risk_line,
-            gate.mitigation,
+            gate.mitigation if gate_action(gate) else "-",
             gate.owner,
         ]
         out.append(" | ".join(" ".join(c.split()) for c in cells))
@@ -126,17 +142,30 @@ def _gate_table(report: ReviewReport) -> list[str]:
     return out
 
 
-def _audit_trail(report: ReviewReport) -> list[str]:
-    out: list[str] = []
-    if report.overrides:
-        out += ["", "Overrides and audit trail:"]
-        for o in report.overrides:
-            out.append(f"- {o.at} {o.by} set {o.gate} to {o.status.value}: {o.reason}")
-    for a in report.audit:
-        if a.action != "override":
-            out.append(
-                f"- {a.at} {a.by} {a.action}: {a.detail}" + (f" ({a.reason})" if a.reason else "")
-            )
+def _coverage(coverage: FrameworkCoverage) -> list[str]:
+    out = ["", f"FRAMEWORK COVERAGE: {coverage.title}", LIGHT]
+    out += [
+        f"{item} | {outcome} | {checks}" for item, _, checks, outcome in coverage_rows(coverage)
+    ]
+    uncovered = coverage.uncovered
+    out.append(f"Not evidenced by any check ({len(uncovered)}): ")
+    out[-1] += "; ".join(i.item for i in uncovered) or "none"
+    return out
+
+
+def _sign_off(report: ReviewReport) -> list[str]:
+    out = ["", "SIGN-OFF", LIGHT]
+    entries = sign_off_entries(report)
+    for a in entries:
+        out.append(
+            f"- {a.at} {a.by} {a.action}: {a.detail}" + (f" ({a.reason})" if a.reason else "")
+        )
+    if not entries:
+        out.append("No reviewer has approved or overridden a gate of this review yet.")
+    out += [
+        "Model owner: ____________  Date: ________",
+        "Approver:    ____________  Date: ________",
+    ]
     return out
 
 

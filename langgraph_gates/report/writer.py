@@ -13,13 +13,13 @@ from langgraph_gates.report.markdown import render_md
 from langgraph_gates.report.model import ReviewReport
 from langgraph_gates.report.text import render_txt
 
-__all__ = ["FORMATS", "REPORT_PREFIX", "render", "write_reports"]
+__all__ = ["EXTENSIONS", "FORMATS", "REPORT_PREFIX", "render", "write_reports"]
 
 REPORT_PREFIX = "ml_production_gate_review_"
 
 
 def _render_json(report: ReviewReport) -> str:
-    return report.model_dump_json(indent=2) + "\n"
+    return report.sealed().model_dump_json(indent=2) + "\n"
 
 
 def _render_html(report: ReviewReport) -> str:
@@ -28,16 +28,39 @@ def _render_html(report: ReviewReport) -> str:
     return render_html(report)
 
 
+def _render_junit(report: ReviewReport) -> str:
+    from langgraph_gates.report.junit import render_junit
+
+    return render_junit(report)
+
+
+def _render_sarif(report: ReviewReport) -> str:
+    from langgraph_gates.report.sarif import render_sarif
+
+    return render_sarif(report)
+
+
+def _render_modelcard(report: ReviewReport) -> str:
+    from langgraph_gates.report.modelcard import render_modelcard
+
+    return render_modelcard(report)
+
+
 FORMATS: dict[str, Callable[[ReviewReport], str]] = {
     "txt": render_txt,
     "md": render_md,
     "json": _render_json,
     "html": _render_html,
+    "junit": _render_junit,
+    "sarif": _render_sarif,
+    "modelcard": _render_modelcard,
 }
+# File extensions where the format name is not one (CI tools look for *.xml and *.sarif).
+EXTENSIONS: dict[str, str] = {"junit": "junit.xml", "sarif": "sarif", "modelcard": "model_card.md"}
 
 
 def render(report: ReviewReport, fmt: str) -> str:
-    """Render a report in one format (``txt``, ``md``, ``json`` or ``html``).
+    """Render a report in one format (a key of :data:`FORMATS`, e.g. ``md`` or ``junit``).
 
     Raises:
         ConfigError: unknown format.
@@ -48,6 +71,10 @@ def render(report: ReviewReport, fmt: str) -> str:
         msg = f"unknown report format {fmt!r} (choose from {', '.join(FORMATS)})"
         raise ConfigError(msg, field="--format") from None
     return renderer(report)
+
+
+def _ext(fmt: str) -> str:
+    return EXTENSIONS.get(fmt, fmt)
 
 
 def _umask() -> int:
@@ -94,14 +121,14 @@ def write_reports(
     temps: dict[str, Path] = {}
     try:
         for fmt, body in bodies.items():
-            fd, name = tempfile.mkstemp(dir=out, prefix=".tmp-", suffix=f".{fmt}")
+            fd, name = tempfile.mkstemp(dir=out, prefix=".tmp-", suffix=f".{_ext(fmt)}")
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(body)
             os.chmod(name, 0o666 & ~_umask())  # mkstemp makes 0600; reports are for sharing
             temps[fmt] = Path(name)
         for attempt in range(1, 1000):
             stem = f"{REPORT_PREFIX}{stamp}" + ("" if attempt == 1 else f"_{attempt}")
-            targets = {fmt: out / f"{stem}.{fmt}" for fmt in bodies}
+            targets = {fmt: out / f"{stem}.{_ext(fmt)}" for fmt in bodies}
             if any(t.exists() for t in targets.values()):
                 continue
             published = []

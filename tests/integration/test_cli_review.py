@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from ..conftest import EXAMPLES
+from ..conftest import run_gates as gates
 
 GATE_TITLES = [
     "Problem Framing / KPIs", "Data Readiness", "Feature Engineering", "Model Performance",
     "Responsible AI / Fairness", "Security & Robustness", "Deployment & Monitoring",
 ]
-
-
-def gates(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "langgraph_gates", *args], cwd=cwd, capture_output=True, text=True, timeout=300
-    )
 
 
 @pytest.fixture

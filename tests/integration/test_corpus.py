@@ -142,9 +142,11 @@ HOSTILE_EDITS = {
 
 
 def _stored(run: CliRun) -> dict[str, object]:
-    """The review as `gates show --format json` prints it, without its print time."""
+    """The review as `gates show --format json` prints it, without its print time (nor the
+    digest of the printed report, which covers that time)."""
     data = json.loads(run.stdout)
     data.pop("generated_at", None)
+    data.get("integrity", {}).pop("report_sha256", None)
     return data
 
 

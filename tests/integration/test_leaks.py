@@ -43,7 +43,8 @@ def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def _common(run_dir: Path) -> list[str]:
-    return run_dir_args(run_dir)
+    # every format a secret could land in
+    return run_dir_args(run_dir, "txt,md,json,html,junit,sarif,modelcard")
 
 
 def _paused_review(planted: Planted, review_id: str, pause_after: str, *args: str) -> list[str]:

@@ -524,3 +524,26 @@ def test_text_labels_without_a_task_are_an_error(make_ctx: MakeCtx, tmp_path: Pa
         ),
     )
     assert f.outcome is Outcome.ERROR and "set model.task to multiclass_classification" in f.message
+
+
+@pytest.mark.parametrize("with_pred", [True, False])
+def test_decisions_are_the_held_out_confusion_matrix(
+    make_ctx: MakeCtx, tmp_path: Path, cancer: dict[str, np.ndarray], with_pred: bool
+) -> None:
+    """The reports' decision threshold and confusion matrix match sklearn on the held-out rows."""
+    _write_cancer(tmp_path / "predictions.csv", cancer, with_pred=with_pred)
+    f = run_one(check_spec("MP.CALIBRATION"), make_ctx(dossier()))
+    test = cancer["split"] == "test"
+    y, p = cancer["y_true"][test], (cancer["y_score"][test] >= 0.5).astype(int)
+    tn, fp, fn, tp = skm.confusion_matrix(y, p, labels=[0, 1]).ravel()
+    assert f.measured["decisions"] == {
+        "split": "test", "threshold": None if with_pred else 0.5,
+        "tn": int(tn), "fp": int(fp), "fn": int(fn), "tp": int(tp),
+    }
+
+
+def test_decisions_travel_even_without_scores(make_ctx: MakeCtx, tmp_path: Path) -> None:
+    write_csv(tmp_path / "predictions.csv", {"y_true": [0, 1, 1, 0, 1], "y_pred": [0, 1, 0, 1, 1]})
+    f = run_one(check_spec("MP.CALIBRATION"), make_ctx(dossier()))
+    assert f.outcome is Outcome.MISSING  # no scores: calibration is not judged
+    assert f.measured["decisions"] == {"split": "all", "threshold": None, "tn": 1, "fp": 1, "fn": 1, "tp": 2}

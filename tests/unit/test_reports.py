@@ -58,7 +58,7 @@ def test_md_has_real_tables(report: ReviewReport) -> None:
 
 def test_json_contract(report: ReviewReport) -> None:
     data = json.loads(render(report, "json"))
-    assert data["schema_version"] == "1.0"
+    assert data["schema_version"] == "1.1"  # 1.1 added integrity and frameworks
     assert data["recommendation"] == "No-Go"
     assert [g["id"] for g in data["gates"]] == [g.id for g in GATES]
     for g in data["gates"]:
@@ -67,7 +67,9 @@ def test_json_contract(report: ReviewReport) -> None:
             assert {"check_id", "outcome", "severity", "measured", "threshold", "evidence", "message"} <= f.keys()
     assert data["overrides"] == []
     assert isinstance(data["elapsed_s"], float)
-    assert ReviewReport.model_validate(data) == report
+    assert "dossier" not in data  # only the model card reads it; a dossier can hold a secret
+    assert data["integrity"]["report_sha256"]
+    assert ReviewReport.model_validate(data) == report.sealed().model_copy(update={"dossier": None})
 
 
 def test_writer_never_overwrites_and_leaves_no_temp_files(report: ReviewReport, tmp_path: Path) -> None:

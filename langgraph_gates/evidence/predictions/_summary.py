@@ -69,6 +69,19 @@ class SliceColumn(BaseModel):
     groups: list[SliceGroup]
 
 
+class Decisions(BaseModel):
+    """Decisions against labels on the held-out split of a binary task: the confusion matrix."""
+
+    split: str
+    threshold: float | None = Field(
+        description="The y_score cut-off (>=) when decisions come from scores; None: y_pred given."
+    )
+    tn: int
+    fp: int
+    fn: int
+    tp: int
+
+
 class PredictionsSummary(BaseModel):
     """Everything the performance and fairness checks read from a predictions file."""
 
@@ -89,6 +102,7 @@ class PredictionsSummary(BaseModel):
     key_metric: str | None = None
     overall: float | None = Field(default=None, description="Key metric on the held-out rows.")
     calibration: Calibration | None = None
+    decisions: Decisions | None = None
     slices: dict[str, SliceColumn] = Field(default_factory=dict)
     fairness: dict[str, AttributeFairness] = Field(default_factory=dict)
     absent_columns: list[str] = Field(default_factory=list)
@@ -339,6 +353,7 @@ def summarize_predictions(
     if data.y_true is None:
         summary.note = "no y_true column: selection rates only, no metrics"
     summary.calibration = _calibration(data, mask, held, performance)
+    summary.decisions = _decisions(data, mask, held)
     _held_out_groups(
         summary,
         frame,
@@ -391,6 +406,22 @@ def _calibration(
         ece=ece,
         max_gap=max(abs(b.mean_score - b.observed_rate) for b in curve),
         curve=curve,
+    )
+
+
+def _decisions(data: _Data, mask: np.ndarray, held: str) -> Decisions | None:
+    """The held-out confusion matrix (binary tasks with labels and decisions)."""
+    if data.task != "binary_classification" or data.y_pred is None or data.y_true is None:
+        return None
+    truth, pred = data.y_true[mask] == 1, data.y_pred[mask] == 1
+    return Decisions(
+        split=held,
+        # read_predictions derives y_pred as y_score >= 0.5 when the file has no y_pred
+        threshold=0.5 if data.pred_from_score else None,
+        tn=int((~truth & ~pred).sum()),
+        fp=int((~truth & pred).sum()),
+        fn=int((truth & ~pred).sum()),
+        tp=int((truth & pred).sum()),
     )
 
 
@@ -544,7 +575,7 @@ def summary_params(
             "slices": list(slices),
             "criteria": list(criteria),
             "favorable": None if favorable is None else str(favorable),
-            "v": 2,
+            "v": 3,  # 3: the held-out confusion matrix
         },
         sort_keys=True,
     )
