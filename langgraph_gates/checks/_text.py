@@ -46,6 +46,12 @@ def template_texts() -> frozenset[str]:
 
 
 def short(text: str, limit: int = 160) -> str:
-    """One line of at most ``limit`` characters."""
+    """One line of at most ``limit`` characters, cut between words (the report quotes it)."""
     line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+    if len(line) <= limit:
+        return line
+    cut = line[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # a single very long word is still cut
+        cut = cut[:space]
+    return cut.rstrip(" ,;:") + "…"

@@ -131,6 +131,9 @@ def load_comparison(ctx: CheckContext, purpose: str) -> ChampionComparison | Ver
             f"No champion is declared ({_FIELD}), so {purpose} is not measured; a first "
             "release says why in performance.no_champion.",
             evidence=where,
+            mitigation="Declare the model in production as performance.champion (its "
+            "predictions on the same rows, or its metrics); for a first release, say why there "
+            "is none in performance.no_champion.",
         )
     task = ctx.dossier.model.task
     if task not in _DEFAULT_METRICS:
