@@ -218,6 +218,37 @@ def _binary_predictions(
     return preds[["split", "y_true", "y_score", "y_pred", *groups]]
 
 
+def _fit_and_measure(
+    pipeline: Callable[[], Pipeline],
+    train: pd.DataFrame,
+    valid: pd.DataFrame,
+    *,
+    features: list[str],
+    label: str,
+    threshold: float,
+    importance_scoring: str,
+) -> tuple[Pipeline, dict[str, object]]:
+    """Fit a binary example's model; its metrics file: train/validation, time-split CV, importance."""
+    x_train, y_train = train[features], train[label]
+    x_valid, y_valid = valid[features], valid[label]
+    pipe = pipeline().fit(x_train, y_train)
+    cv_scores = []
+    for tr, te in TimeSeriesSplit(n_splits=4).split(train):
+        fold = pipeline().fit(x_train.iloc[tr], y_train.iloc[tr])
+        cv_scores.append(
+            _round(roc_auc_score(y_train.iloc[te], fold.predict_proba(x_train.iloc[te])[:, 1]))
+        )
+    metrics = {
+        "train": _binary_metrics(y_train.to_numpy(), pipe.predict_proba(x_train)[:, 1], threshold),
+        "validation": _binary_metrics(
+            y_valid.to_numpy(), pipe.predict_proba(x_valid)[:, 1], threshold
+        ),
+        "cv": {"roc_auc": cv_scores},
+        "feature_importance": _importance(pipe, x_valid, y_valid, importance_scoring),
+    }
+    return pipe, metrics
+
+
 def generate_churn(folder: Path) -> None:
     rng = np.random.default_rng(20261001)
     train = churn_accounts(rng, 42_000, dt.date(2025, 1, 1), 546)  # to 2026-06-30
@@ -556,24 +587,16 @@ def generate_fraud_detection(folder: Path) -> None:
             FRAUD_CATEGORICAL, max_iter=120, learning_rate=0.08, max_leaf_nodes=15, random_state=11
         )
 
-    x_train, y_train = train[FRAUD_FEATURES], train["is_fraud"]
-    x_valid, y_valid = valid[FRAUD_FEATURES], valid["is_fraud"]
-    pipe = pipeline().fit(x_train, y_train)
     threshold = 0.5  # the review queue takes what the model calls more likely fraud than not
-    s_train = pipe.predict_proba(x_train)[:, 1]
-    s_valid = pipe.predict_proba(x_valid)[:, 1]
-    cv_scores = []
-    for tr, te in TimeSeriesSplit(n_splits=4).split(train):
-        fold = pipeline().fit(x_train.iloc[tr], y_train.iloc[tr])
-        cv_scores.append(
-            _round(roc_auc_score(y_train.iloc[te], fold.predict_proba(x_train.iloc[te])[:, 1]))
-        )
-    metrics = {
-        "train": _binary_metrics(y_train.to_numpy(), s_train, threshold),
-        "validation": _binary_metrics(y_valid.to_numpy(), s_valid, threshold),
-        "cv": {"roc_auc": cv_scores},
-        "feature_importance": _importance(pipe, x_valid, y_valid, "average_precision"),
-    }
+    pipe, metrics = _fit_and_measure(
+        pipeline,
+        train,
+        valid,
+        features=FRAUD_FEATURES,
+        label="is_fraud",
+        threshold=threshold,
+        importance_scoring="average_precision",
+    )
     _write_json(folder / "eval/metrics.json", metrics)
 
     sample = train.sample(8_000, random_state=5)
@@ -749,24 +772,16 @@ def generate_job_matching(folder: Path) -> None:
             JOB_CATEGORICAL, max_iter=150, learning_rate=0.06, max_leaf_nodes=15, random_state=3
         )
 
-    x_train, y_train = train[JOB_FEATURES], train["shortlisted"]
-    x_valid, y_valid = valid[JOB_FEATURES], valid["shortlisted"]
-    pipe = pipeline().fit(x_train, y_train)
     threshold = 0.3  # recruiters see the candidates scoring at least 0.3 as "recommended"
-    s_train = pipe.predict_proba(x_train)[:, 1]
-    s_valid = pipe.predict_proba(x_valid)[:, 1]
-    cv_scores = []
-    for tr, te in TimeSeriesSplit(n_splits=4).split(train):
-        fold = pipeline().fit(x_train.iloc[tr], y_train.iloc[tr])
-        cv_scores.append(
-            _round(roc_auc_score(y_train.iloc[te], fold.predict_proba(x_train.iloc[te])[:, 1]))
-        )
-    metrics = {
-        "train": _binary_metrics(y_train.to_numpy(), s_train, threshold),
-        "validation": _binary_metrics(y_valid.to_numpy(), s_valid, threshold),
-        "cv": {"roc_auc": cv_scores},
-        "feature_importance": _importance(pipe, x_valid, y_valid, "roc_auc"),
-    }
+    pipe, metrics = _fit_and_measure(
+        pipeline,
+        train,
+        valid,
+        features=JOB_FEATURES,
+        label="shortlisted",
+        threshold=threshold,
+        importance_scoring="roc_auc",
+    )
     _write_json(folder / "eval/metrics.json", metrics)
 
     sample = train.sample(6_000, random_state=8)

@@ -21,6 +21,7 @@ __all__ = [
     "model_line",
     "sign_off_entries",
     "table_name",
+    "tokens_line",
     "unlisted_findings",
 ]
 
@@ -143,3 +144,11 @@ def extracted_yaml(report: ReviewReport) -> str:
     return yaml.safe_dump(
         prune(report.extracted_dossier or {}), sort_keys=False, allow_unicode=True
     )
+
+
+def tokens_line(report: ReviewReport) -> str | None:
+    """The chat model's token use, when a model wrote narrative."""
+    t = report.tokens
+    if not t.calls:
+        return None
+    return f"Model tokens: {t.input_tokens} in, {t.output_tokens} out, {t.calls} calls"

@@ -12,6 +12,7 @@ from langgraph_gates.report._common import (
     model_line,
     sign_off_entries,
     table_name,
+    tokens_line,
     unlisted_findings,
 )
 from langgraph_gates.report.frameworks import FrameworkCoverage
@@ -170,10 +171,8 @@ def _sign_off(report: ReviewReport) -> list[str]:
 
 
 def _footer(report: ReviewReport) -> list[str]:
-    out: list[str] = []
-    if report.tokens.calls:
-        t = report.tokens
-        out.append(f"Model tokens: {t.input_tokens} in, {t.output_tokens} out, {t.calls} calls")
+    tokens = tokens_line(report)
+    out = [tokens] if tokens else []
     out += ["", f"⏱️ Elapsed Time: {report.elapsed_s:.2f} seconds", ""]
     out.append(f"⚠️ {DISCLAIMER_HEADLINE}")
     out += [f"- {title} - {text}" for title, text in DISCLAIMERS]
