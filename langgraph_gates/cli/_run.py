@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,11 +32,13 @@ from langgraph_gates.cli._options import (
     OutputOpt,
     PauseOpt,
     ProgressOpt,
+    SparkRemoteOpt,
 )
 from langgraph_gates.durable import Reviews, open_reviews
 from langgraph_gates.durable._common import check_gates
 from langgraph_gates.durable._lease import DEFAULT_LEASE_TTL
 from langgraph_gates.errors import ConfigError
+from langgraph_gates.evidence.spark_table import REMOTE_ENV
 from langgraph_gates.gates import GATES_BY_ID
 from langgraph_gates.narrator import Narrator
 from langgraph_gates.report import FORMATS, ReviewReport, write_reports
@@ -181,6 +184,7 @@ class RunOptions:
     fail_on: str
     progress: bool
     lease_ttl: float
+    spark_remote: str | None = None
 
     def checked_formats(self) -> list[str]:
         """``--format`` and ``--fail-on``, validated before anything runs."""
@@ -222,6 +226,7 @@ _RUN_OPTIONS = (
     ("fail_on", FailOnOpt, "never"),
     ("progress", ProgressOpt, True),
     ("lease_ttl", LeaseTtlOpt, DEFAULT_LEASE_TTL),
+    ("spark_remote", SparkRemoteOpt, None),
 )
 
 Command = TypeVar("Command", bound=Callable[..., None])
@@ -246,6 +251,10 @@ def with_run_options(command: Command) -> Command:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         run = RunOptions(**{name: kwargs.pop(name) for name, _, _ in _RUN_OPTIONS})
+        if run.spark_remote:
+            # The evidence layer reads the server from the environment, the one channel that
+            # reaches it from every entry point (CLI, API, LangGraph server) without the dossier.
+            os.environ[REMOTE_ENV[0]] = run.spark_remote
         command(*args, run=run, **kwargs)
 
     wrapper.__signature__ = inspect.Signature(own + shared)  # type: ignore[attr-defined]
