@@ -147,6 +147,7 @@ def to_spark(sql: str, schema: Schema, params: Sequence[Any] = ()) -> SparkState
         select = _translate(tree.expression, schema, params)
         columns = tuple(tree.expression.named_selects)
         return SparkStatement(f"CACHE TABLE {name} AS {select}", name, columns)
-    if isinstance(tree, exp.Drop):
-        return SparkStatement(f"DROP VIEW IF EXISTS {tree.this.name}")
+    dropped = tree.find(exp.Table) if isinstance(tree, exp.Drop) else None
+    if dropped is not None:
+        return SparkStatement(f"DROP VIEW IF EXISTS {dropped.name}")
     return SparkStatement(_translate(tree, schema, params))
