@@ -6,6 +6,7 @@ so the JVM starts once; ``pytest -m "not spark"`` runs the rest of the suite wit
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,9 @@ def spark_connect() -> Iterator[SparkServer]:
 @pytest.fixture(scope="session")
 def spark_session(spark_connect: SparkServer) -> Any:
     """A client session on the test server (to create the tables the tests review)."""
-    from pyspark.sql.connect.session import SparkSession
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # pyspark on pandas 3, as in the package
+        from pyspark.sql.connect.session import SparkSession
 
     return SparkSession.builder.remote(spark_connect.url).create()
 

@@ -64,7 +64,7 @@ def test_a_temporary_table_becomes_a_cached_view_and_is_dropped_as_one() -> None
 
 
 def test_a_table_outside_the_schema_is_refused() -> None:
-    with pytest.raises(Exception, match="missing source schemas|Cannot resolve"):
+    with pytest.raises(Exception, match=r"missing source schemas|Cannot resolve"):
         spark('SELECT v FROM (SELECT CAST("c" AS VARCHAR) AS v FROM other WHERE v IS NOT NULL)')
 
 
