@@ -11,6 +11,10 @@ share them and a re-run does not recompute them:
   categories, and counts duplicate rows; a *compare* profile (serving data) counts its values in
   the reference's bins; a *basic* profile (validation data) has neither.
 
+The same SQL profiles a table on a Spark cluster: :func:`~.engine.run_scan` hands it a
+connection that translates it to Spark SQL (:mod:`~.spark_sql`), so each statistic is defined
+here once, for both engines.
+
 The leakage statistics (single-feature separation, train/validation overlap) are in
 :mod:`langgraph_gates.evidence.leakage`; they share this module's SQL helpers.
 
