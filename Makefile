@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: demo test lint studio examples bench bench-evidence bench-llm reliability clean \
-	bench-artifacts bench-artifacts-venv bench-dossier
+	bench-artifacts bench-artifacts-venv bench-dossier bench-spark
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ bench-artifacts: bench-artifacts-venv
 ## passes); adds the "after" row of benchmarks/dossier.md
 bench-dossier: $(STAMP)
 	$(BIN)/python benchmarks/bench_dossier.py --label after
+
+## bench-spark: client time and peak memory of the profile on Spark tables of growing size, on a
+## local Spark Connect server (needs Java 17); results in benchmarks/spark.md
+bench-spark: $(STAMP)
+	$(BIN)/python benchmarks/bench_spark.py
 
 reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py

@@ -17,6 +17,7 @@ PARTS = [
     ("reliability.md", "Reliability: hostile and broken input", "make reliability"),
     ("artifacts.md", "Artifact scanners side by side", "make bench-artifacts"),
     ("dossier.md", "Large dossier: one review of 5 MB", "make bench-dossier"),
+    ("spark.md", "Spark Connect: client memory as the table grows", "make bench-spark"),
 ]
 
 
