@@ -127,7 +127,7 @@ def _write(results: list[dict[str, float]], startup: float, sample_rows: int) ->
         "(counts, missing values, min/max, label classes, quantile edges and bin counts on a "
         f"{sample_rows:,}-row sample, category counts, duplicates) through Spark Connect.",
         "",
-        "| rows | client wall time | client peak RSS | of which after imports | duplicates found |",
+        "| rows | client wall time | client peak RSS | client RSS after imports | duplicates found |",
         "|---:|---:|---:|---:|---:|",
     ]
     lines += [
