@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: demo test lint studio examples bench bench-evidence bench-llm reliability clean \
-	bench-artifacts bench-artifacts-venv bench-dossier bench-champion
+	bench-artifacts bench-artifacts-venv bench-dossier bench-champion bench-spark
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,11 @@ bench-dossier: $(STAMP)
 ## peak memory); writes benchmarks/champion.md
 bench-champion: $(STAMP)
 	$(BIN)/python benchmarks/bench_champion.py
+
+## bench-spark: client time and peak memory of the profile on Spark tables of growing size, on a
+## local Spark Connect server (needs Java 17); results in benchmarks/spark.md
+bench-spark: $(STAMP)
+	$(BIN)/python benchmarks/bench_spark.py
 
 reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py

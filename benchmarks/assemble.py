@@ -18,6 +18,7 @@ PARTS = [
     ("artifacts.md", "Artifact scanners side by side", "make bench-artifacts"),
     ("dossier.md", "Large dossier: one review of 5 MB", "make bench-dossier"),
     ("champion.md", "Champion comparison: paired bootstrap", "make bench-champion"),
+    ("spark.md", "Spark Connect: client memory as the table grows", "make bench-spark"),
 ]
 
 

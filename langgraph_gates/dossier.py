@@ -43,6 +43,7 @@ __all__ = [
     "Rollout",
     "Security",
     "SuccessCriterion",
+    "TableRef",
     "TaskType",
     "load_dossier",
     "resolve_evidence_path",
@@ -160,6 +161,25 @@ class DataSource(_Section):
     description: str | None = Field(default=None, description="Anything else about the source.")
 
 
+class TableRef(_Section):
+    """A table on a cluster instead of a file, profiled where it lives.
+
+    The connection is not part of the dossier: ``gates review --spark-remote sc://host:port``,
+    or ``GATES_SPARK_REMOTE`` / ``SPARK_REMOTE`` in the environment.
+    """
+
+    table: str = Field(
+        min_length=1, description="The table's name on the cluster: catalog.schema.table."
+    )
+    engine: Literal["spark"] = Field(description="Where the table lives: spark (Spark Connect).")
+
+    def __str__(self) -> str:
+        return f"{self.engine}:{self.table}"
+
+
+_TABLE_OR_FILE = " (CSV or Parquet), or a table on a cluster: {table: catalog.schema.table, engine: spark}"
+
+
 class Data(_Section):
     """Data readiness: sources, label, files."""
 
@@ -179,14 +199,18 @@ class Data(_Section):
     sensitive_justification: str | None = Field(
         default=None, description="Why no sensitive attribute applies."
     )
-    train: str | None = Field(default=None, description="Training data: a CSV or Parquet file.")
-    validation: str | None = Field(
-        default=None, description="Validation data: a CSV or Parquet file."
+    train: str | TableRef | None = Field(
+        default=None, description="Training data: a file" + _TABLE_OR_FILE + "."
+    )
+    validation: str | TableRef | None = Field(
+        default=None, description="Validation data: a file" + _TABLE_OR_FILE + "."
     )
     test: str | None = Field(default=None, description="Test data: a CSV or Parquet file.")
-    serving: str | None = Field(
+    serving: str | TableRef | None = Field(
         default=None,
-        description="Recent production inputs (CSV or Parquet), compared with training for drift and schema.",
+        description="Recent production inputs, compared with training for drift and schema: a file"
+        + _TABLE_OR_FILE
+        + ".",
     )
     labeling_qc: str | None = Field(default=None, description="How label quality is controlled.")
 
@@ -269,9 +293,10 @@ class Champion(_Section):
 class Performance(_Section):
     """Model performance: predictions, metrics, validation."""
 
-    predictions: str | None = Field(
+    predictions: str | TableRef | None = Field(
         default=None,
-        description="Predictions file (CSV or Parquet): y_true, y_pred and/or y_score, optional split and group columns.",
+        description="Predictions file (CSV or Parquet): y_true, y_pred and/or y_score, optional split and group columns. "
+        "A Spark table ({table: ..., engine: spark}) is accepted but not read yet (an error finding).",
     )
     metrics: str | None = Field(
         default=None,
@@ -448,11 +473,11 @@ class Dossier(_Section):
         """Yield ``(dotted field, path)`` for every file or folder the dossier references."""
         for name in ("train", "validation", "test", "serving"):
             value = getattr(self.data, name)
-            if value:
+            if value and isinstance(value, str):  # a TableRef is no path
                 yield f"data.{name}", value
         for name in ("predictions", "metrics"):
             value = getattr(self.performance, name)
-            if value:
+            if value and isinstance(value, str):
                 yield f"performance.{name}", value
         champion = self.performance.champion
         if champion is not None and champion.predictions:

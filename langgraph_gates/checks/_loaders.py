@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from langgraph_gates.checks.base import CheckContext
+from langgraph_gates.dossier import TableRef
+from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence._duck import TableFile
+from langgraph_gates.evidence.engine import Table
+from langgraph_gates.evidence.spark_table import SparkTable, open_spark_table
 from langgraph_gates.evidence.tabular import TableProfile, open_table, profile_table
 from langgraph_gates.state import EvidenceRef
 
@@ -25,6 +29,8 @@ __all__ = [
     "missing_fractions",
     "name_list",
     "open_data",
+    "open_file_data",
+    "referenced",
     "rounded",
     "serving_profile",
     "target_kind",
@@ -43,24 +49,49 @@ _LISTED = 8  # names shown in a message before "and N more"
 # --- loading -----------------------------------------------------------------------------------
 
 
+def referenced(ctx: CheckContext, name: DataFile) -> bool:
+    """Whether the dossier references this data (a file or a table)."""
+    return bool(getattr(ctx.dossier.data, name))
+
+
 def data_file(ctx: CheckContext, name: DataFile) -> tuple[Path, str] | None:
     """The resolved path and the dossier's text of a data file; ``None`` when not referenced.
 
+    Only the profile statistics run on a table (:func:`open_data`); a check that reads rows
+    itself (leakage, proxies) gets here and fails closed on a table.
+
     Raises:
-        EvidenceError: the path leaves the dossier's folder.
+        EvidenceError: the path leaves the dossier's folder, or the data is a table.
     """
     value = getattr(ctx.dossier.data, name)
     if not value:
         return None
+    if isinstance(value, TableRef):
+        msg = (
+            "is a Spark table; this check reads files only so far (only the data readiness "
+            "profile runs on Spark): export the rows it needs to Parquet, or waive the check"
+        )
+        raise EvidenceError(msg, source=str(value), field=f"data.{name}")
     return ctx.path(f"data.{name}", value), value
 
 
-def open_data(ctx: CheckContext, name: DataFile) -> TableFile | None:
-    """Open a data file the dossier references; ``None`` when it references none.
+def _spark_table(ctx: CheckContext, name: DataFile, ref: TableRef) -> SparkTable:
+    # No file to hash: a table's failure is remembered for this review only (attempt()), and
+    # its profile is never cached on disk (the table may change between reviews).
+    return ctx.evidence.attempt(
+        "open-spark-table", [], lambda: open_spark_table(ref.table), params=str(ref)
+    )
+
+
+def open_data(ctx: CheckContext, name: DataFile) -> Table | None:
+    """Open the data the dossier references (a file or a Spark table); ``None`` when none.
 
     Raises:
-        EvidenceError: the file is referenced but cannot be used.
+        EvidenceError: the data is referenced but cannot be used.
     """
+    value = getattr(ctx.dossier.data, name)
+    if isinstance(value, TableRef):
+        return _spark_table(ctx, name, value)
     ref = data_file(ctx, name)
     if ref is None:
         return None
@@ -73,6 +104,17 @@ def open_data(ctx: CheckContext, name: DataFile) -> TableFile | None:
         lambda: open_table(path, display, null_values=nulls),
         params=json.dumps([display, list(nulls)]),
     )
+
+
+def open_file_data(ctx: CheckContext, name: DataFile) -> TableFile | None:
+    """Open a data *file* the dossier references (for checks that read rows, not profiles).
+
+    Raises:
+        EvidenceError: the file cannot be used, or the data is a table.
+    """
+    table = open_data(ctx, name) if data_file(ctx, name) is not None else None
+    assert table is None or isinstance(table, TableFile)  # data_file() refused a table
+    return table
 
 
 def _profile_params(ctx: CheckContext, mode: str, display: str) -> dict[str, Any]:
@@ -89,21 +131,14 @@ def _profile_params(ctx: CheckContext, mode: str, display: str) -> dict[str, Any
 def _profile(
     ctx: CheckContext, name: DataFile, mode: Literal["reference", "compare", "basic"]
 ) -> TableProfile | None:
-    ref = data_file(ctx, name)
-    if ref is None:
+    if not referenced(ctx, name):
         return None
-    path, display = ref
     reference = train_profile(ctx) if mode == "compare" else None
-    files = [path]
-    if mode == "compare":
-        train_ref = data_file(ctx, "train")
-        assert train_ref is not None
-        files.append(train_ref[0])
     d, pol = ctx.dossier, ctx.policy.data
 
     def compute() -> TableProfile:
         table = open_data(ctx, name)
-        assert table is not None  # referenced: data_file() found it above
+        assert table is not None  # referenced, checked above
         reference_table = open_data(ctx, "train") if mode == "compare" else None
         return profile_table(
             table,
@@ -118,8 +153,26 @@ def _profile(
             quantile_sample_rows=pol.quantile_sample_rows,
         )
 
-    params = json.dumps(_profile_params(ctx, mode, display), sort_keys=True)
-    return ctx.evidence.cached("tabular-profile", files, TableProfile, compute, params=params)
+    value = getattr(d.data, name)
+    params = _profile_params(ctx, mode, str(value))
+    if isinstance(value, TableRef) or (mode == "compare" and isinstance(d.data.train, TableRef)):
+        # No content hash for a table: the key holds what opening it reads (columns and row
+        # count), and the profile stays in memory only.
+        opened = [open_data(ctx, name), *([open_data(ctx, "train")] if mode == "compare" else [])]
+        params["tables"] = [[t.display, t.columns, t.n_rows] for t in opened if t is not None]
+        key = json.dumps(params, sort_keys=True)
+        return ctx.evidence.cached(
+            "tabular-profile", [], TableProfile, compute, params=key, persist=False
+        )
+    ref = data_file(ctx, name)
+    assert ref is not None
+    files = [ref[0]]
+    if mode == "compare":
+        train_ref = data_file(ctx, "train")
+        assert train_ref is not None
+        files.append(train_ref[0])
+    key = json.dumps(params, sort_keys=True)
+    return ctx.evidence.cached("tabular-profile", files, TableProfile, compute, params=key)
 
 
 def train_profile(ctx: CheckContext) -> TableProfile | None:
@@ -137,7 +190,7 @@ def serving_profile(ctx: CheckContext) -> TableProfile | None:
     Raises:
         EvidenceError: the serving or training file cannot be used.
     """
-    if data_file(ctx, "serving") is None or data_file(ctx, "train") is None:
+    if not referenced(ctx, "serving") or not referenced(ctx, "train"):
         return None
     return _profile(ctx, "serving", "compare")
 

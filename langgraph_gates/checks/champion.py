@@ -31,6 +31,8 @@ from pydantic import JsonValue
 from langgraph_gates.checks._text import is_documented
 from langgraph_gates.checks.base import CheckContext, Verdict, error, judged, missing, ok
 from langgraph_gates.checks.metrics_file import split_metrics
+from langgraph_gates.dossier import TableRef
+from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence.champion import (
     BootstrapSettings,
     ChampionComparison,
@@ -156,6 +158,9 @@ def load_comparison(ctx: CheckContext, purpose: str) -> ChampionComparison | Ver
             evidence=EvidenceRef(source="performance.predictions"),
         )
     cand = ctx.dossier.performance.predictions
+    if isinstance(cand, TableRef):  # rows are paired in DuckDB: files only, so far
+        msg = "is a Spark table; the champion comparison reads files only so far: export it to Parquet"
+        raise EvidenceError(msg, source=str(cand), field="performance.predictions")
     cand_path = ctx.path("performance.predictions", cand)
     groups = [*ctx.dossier.performance.slices, *(ctx.dossier.data.sensitive_attributes or [])]
     metrics = _metrics(ctx, task)

@@ -21,9 +21,9 @@ from pydantic import JsonValue
 
 from langgraph_gates.checks._loaders import (
     column_refs,
-    data_file,
     missing_fractions,
     name_list,
+    referenced,
     rounded,
     serving_profile,
     target_kind,
@@ -362,7 +362,7 @@ def _schema_diff(
 
 def check_schema(ctx: CheckContext) -> Verdict:
     """Judges DR.SCHEMA: whether the serving file has the training features, with compatible types."""
-    if data_file(ctx, "serving") is None:
+    if not referenced(ctx, "serving"):
         return missing(
             "No serving data is referenced (data.serving), so the serving schema cannot be "
             "compared with training.",
@@ -475,7 +475,7 @@ def feature_psi(
 
 def check_drift(ctx: CheckContext) -> Verdict:
     """Judges DR.DRIFT: the PSI of each feature between training and serving data."""
-    if data_file(ctx, "serving") is None:
+    if not referenced(ctx, "serving"):
         return missing(
             "No serving data is referenced (data.serving), so drift cannot be measured.",
             evidence=EvidenceRef(source="data.serving"),

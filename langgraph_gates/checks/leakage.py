@@ -22,7 +22,7 @@ from langgraph_gates.checks._loaders import (
     data_file,
     missing_fractions,
     name_list,
-    open_data,
+    open_file_data,
     rounded,
     target_kind,
     train_profile,
@@ -147,11 +147,11 @@ def _separation(
     sample_rows = ctx.policy.features.leakage_sample_rows
 
     def compute() -> SeparationReport:
-        train = open_data(ctx, "train")
+        train = open_file_data(ctx, "train")
         assert train is not None
         notes: list[str] = []
         try:
-            validation = open_data(ctx, "validation")
+            validation = open_file_data(ctx, "validation")
         except EvidenceError as exc:
             validation = None
             notes.append(f"validation data unusable ({exc.one_line()}); scored out-of-fold")
@@ -349,8 +349,8 @@ def check_split_overlap(ctx: CheckContext) -> Verdict:
         )
 
     def compute() -> OverlapReport:
-        train = open_data(ctx, "train")
-        validation = open_data(ctx, "validation")
+        train = open_file_data(ctx, "train")
+        validation = open_file_data(ctx, "validation")
         assert train is not None and validation is not None
         return overlap_report(train, validation, columns=columns)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from pydantic import JsonValue
 
 from langgraph_gates.checks.base import CheckContext, Verdict, error, judged, missing
+from langgraph_gates.dossier import TableRef
+from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence.predictions import (
     PredictionsSummary,
     SliceColumn,
@@ -42,6 +44,11 @@ def load_predictions(ctx: CheckContext) -> PredictionsSummary | None:
     value = ctx.dossier.performance.predictions
     if not value:
         return None
+    if isinstance(value, TableRef):
+        # The metrics need every prediction in memory (AUC, calibration, groups); reading a
+        # cluster table whole is what the Spark path must not do, so it fails closed for now.
+        msg = "is a Spark table; predictions are read from files only so far (export to Parquet)"
+        raise EvidenceError(msg, source=str(value), field=_FIELD)
     path = ctx.path(_FIELD, value)
     sensitive = list(ctx.dossier.data.sensitive_attributes or [])
     slices = list(ctx.dossier.performance.slices)

@@ -27,7 +27,7 @@ from langgraph_gates.checks._loaders import (
     column_refs,
     data_file,
     name_list,
-    open_data,
+    open_file_data,
     rounded,
     train_profile,
 )
@@ -155,7 +155,7 @@ def _report(ctx: CheckContext, attribute: str, features: list[tuple[str, Family]
     pol = ctx.policy.features
 
     def compute() -> ProxyReport:
-        train = open_data(ctx, "train")
+        train = open_file_data(ctx, "train")
         assert train is not None
         return proxy_report(
             train,

@@ -34,6 +34,7 @@ __all__ = [
     "PauseOpt",
     "ProgressOpt",
     "ReasonOpt",
+    "SparkRemoteOpt",
     "TemperatureOpt",
     "TimeoutOpt",
     "TraceOpt",
@@ -103,6 +104,16 @@ FailOnOpt = Annotated[
     str, typer.Option("--fail-on", help="Exit 3 when the call is this bad: no-go, conditional.")
 ]
 ProgressOpt = Annotated[bool, typer.Option("--progress/--no-progress")]
+SparkRemoteOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--spark-remote",
+        envvar="GATES_SPARK_REMOTE",
+        help="Spark Connect server (sc://host:port) for data given as {table: ..., engine: spark}; "
+        "default: $SPARK_REMOTE.",
+        show_default=False,
+    ),
+]
 # Hidden: how long a SQLite lease outlives a killed process. Tests shorten it; users rarely
 # need to (PostgreSQL frees a dead holder's lease at once).
 LeaseTtlOpt = Annotated[

@@ -34,12 +34,14 @@ from langgraph_gates.cli._options import (
     OutputOpt,
     PauseOpt,
     ProgressOpt,
+    SparkRemoteOpt,
     TraceOpt,
 )
 from langgraph_gates.durable import Reviews, model_history, open_reviews
 from langgraph_gates.durable._common import check_gates
 from langgraph_gates.durable._lease import DEFAULT_LEASE_TTL
 from langgraph_gates.errors import ConfigError, ReviewStateError
+from langgraph_gates.evidence.spark_table import REMOTE_ENV
 from langgraph_gates.gates import GATES_BY_ID
 from langgraph_gates.narrator import Narrator
 from langgraph_gates.report import FORMATS, ReviewReport, write_reports
@@ -250,6 +252,7 @@ class RunOptions:
     lease_ttl: float
     trace: str | None
     framework: str | None
+    spark_remote: str | None = None
 
     def checked_formats(self) -> list[str]:
         """The output options, validated before anything runs; returns the formats.
@@ -319,6 +322,7 @@ _RUN_OPTIONS = (
     ("progress", ProgressOpt, True),
     ("lease_ttl", LeaseTtlOpt, DEFAULT_LEASE_TTL),
     ("trace", TraceOpt, None),
+    ("spark_remote", SparkRemoteOpt, None),
 )
 
 Command = TypeVar("Command", bound=Callable[..., None])
@@ -343,6 +347,10 @@ def with_run_options(command: Command) -> Command:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         run = RunOptions(**{name: kwargs.pop(name) for name, _, _ in _RUN_OPTIONS})
+        if run.spark_remote:
+            # The evidence layer reads the server from the environment, the one channel that
+            # reaches it from every entry point (CLI, API, LangGraph server) without the dossier.
+            os.environ[REMOTE_ENV[0]] = run.spark_remote
         command(*args, run=run, **kwargs)
 
     wrapper.__signature__ = inspect.Signature(own + shared)  # type: ignore[attr-defined]

@@ -126,6 +126,7 @@ class EvidenceStore:
         compute: Callable[[], M],
         *,
         params: str = "",
+        persist: bool = True,
     ) -> M:
         """Return ``compute()``'s result for these files, from cache when their content is known.
 
@@ -137,19 +138,22 @@ class EvidenceStore:
                 (in memory) and raised again to later callers; other exceptions propagate and
                 nothing is cached.
             params: anything else the result depends on (e.g. column names).
+            persist: ``False`` keeps the result in memory only (evidence without files to
+                hash, such as a Spark table, must not outlive the process on disk).
         """
         key = self._key(name, files, params)
         hit = self._memory.get(key)
         if isinstance(hit, model):
             return hit
-        disk = self._read_disk(key, model)
+        disk = self._read_disk(key, model) if persist else None
         if disk is not None:
             self._memory[key] = disk
             return disk
         value = self._compute(key, name, compute)
         self.computed.append(name)
         self._memory[key] = value
-        self._write_disk(key, value)
+        if persist:
+            self._write_disk(key, value)
         return value
 
     def attempt(

@@ -11,6 +11,10 @@ share them and a re-run does not recompute them:
   categories, and counts duplicate rows; a *compare* profile (serving data) counts its values in
   the reference's bins; a *basic* profile (validation data) has neither.
 
+The same SQL profiles a table on a Spark cluster: :func:`~.engine.run_scan` hands it a
+connection that translates it to Spark SQL (:mod:`~.spark_sql`), so each statistic is defined
+here once, for both engines.
+
 The leakage statistics (single-feature separation, train/validation overlap) are in
 :mod:`langgraph_gates.evidence.leakage`; they share this module's SQL helpers.
 
@@ -33,24 +37,20 @@ counts compare 64-bit row hashes: two different rows collide with probability ab
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, Literal
 
-import duckdb
 from pydantic import BaseModel, Field
 
-from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence._duck import (
     Family,
-    TableFile,
-    connect,
-    duck_error,
     ident,
     is_float,
     is_integer,
     open_table,
     type_family,
 )
+from langgraph_gates.evidence.engine import Connection, Table, run_scan
 from langgraph_gates.evidence.psi import clean_edges, quantile_levels
 
 __all__ = [
@@ -219,7 +219,7 @@ class TableProfile(BaseModel):
     """What is known about one tabular file after profiling it."""
 
     source: str = Field(description="The file as the dossier names it.")
-    format: Literal["parquet", "csv"]
+    format: Literal["parquet", "csv", "spark"]
     mode: ProfileMode = Field(description="reference (training), compare (serving) or basic.")
     n_rows: int
     columns: list[ColumnProfile]
@@ -284,7 +284,7 @@ class _Aggregates:
         """Add the aggregate ``sql`` under ``key``."""
         self.items.append((key, sql))
 
-    def run(self, con: duckdb.DuckDBPyConnection, relation: str, where: str = "") -> dict[str, Any]:
+    def run(self, con: Connection, relation: str, where: str = "") -> dict[str, Any]:
         """Run the aggregates over ``relation``.
 
         A wide table takes several scans of its column subsets; Parquet reads only the columns
@@ -307,28 +307,15 @@ def sample_threshold(n_rows: int, sample_rows: int) -> int | None:
     return int(_UINT64 * (sample_rows / n_rows))
 
 
-def run_scan(tables: Sequence[TableFile], work: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
-    """Run ``work`` on a fresh bounded connection; a DuckDB error names the file it came from."""
-    with connect() as con:
-        try:
-            return work(con)
-        except duckdb.Error as exc:
-            text = str(exc)
-            table = next((t for t in tables if str(t.scan_path) in text), tables[0])
-            raise EvidenceError(
-                duck_error(exc, table.scan_path, table.display), source=table.display
-            ) from None
-
-
 def profile_table(
-    table: TableFile,
+    table: Table,
     *,
     label: str | None,
     timestamp: str | None,
     excluded: Sequence[str] = (),
     mode: ProfileMode = "basic",
     reference: TableProfile | None = None,
-    reference_table: TableFile | None = None,
+    reference_table: Table | None = None,
     psi_bins: int = 10,
     max_categories: int = 50,
     quantile_sample_rows: int = 1_000_000,
@@ -365,7 +352,7 @@ def profile_table(
         for name, dtype in table.columns
     ]
 
-    def work(con: duckdb.DuckDBPyConnection) -> TableProfile:
+    def work(con: Connection) -> TableProfile:
         values = _first_pass(con, table, columns, mode, reference)
         _apply_first_pass(table, columns, values, mode, reference)
         if mode == "reference":
@@ -412,8 +399,8 @@ def _compare_expr(col: ColumnProfile) -> str:
 
 
 def _first_pass(
-    con: duckdb.DuckDBPyConnection,
-    table: TableFile,
+    con: Connection,
+    table: Table,
     columns: list[ColumnProfile],
     mode: ProfileMode,
     reference: TableProfile | None,
@@ -461,7 +448,7 @@ def _first_pass(
 
 
 def _apply_first_pass(
-    table: TableFile,
+    table: Table,
     columns: list[ColumnProfile],
     values: dict[str, Any],
     mode: ProfileMode,
@@ -493,8 +480,8 @@ def _bins_from_cumulative(cumulative: list[int], present: int) -> list[int]:
 
 
 def _reference_bins(
-    con: duckdb.DuckDBPyConnection,
-    table: TableFile,
+    con: Connection,
+    table: Table,
     columns: list[ColumnProfile],
     psi_bins: int,
     sample_rows: int,
@@ -552,12 +539,12 @@ def _reference_bins(
 
 
 def _count_categories(
-    con: duckdb.DuckDBPyConnection,
-    table: TableFile,
+    con: Connection,
+    table: Table,
     columns: list[ColumnProfile],
     mode: ProfileMode,
     reference: TableProfile | None,
-    reference_table: TableFile | None,
+    reference_table: Table | None,
     max_categories: int,
 ) -> None:
     for col in columns:
@@ -585,10 +572,10 @@ def _count_categories(
 
 
 def _compare_categories(
-    con: duckdb.DuckDBPyConnection,
-    table: TableFile,
+    con: Connection,
+    table: Table,
     col: ColumnProfile,
-    reference_table: TableFile,
+    reference_table: Table,
     ref: ColumnProfile,
 ) -> tuple[dict[str, int], int]:
     """Rows per reference category, and rows whose category the reference never has.
@@ -611,7 +598,7 @@ def _compare_categories(
     return found, unseen
 
 
-def _duplicates(con: duckdb.DuckDBPyConnection, table: TableFile, names: list[str]) -> int | None:
+def _duplicates(con: Connection, table: Table, names: list[str]) -> int | None:
     if not names:
         return None
     cols = ", ".join(ident(n) for n in names)
@@ -622,8 +609,8 @@ def _duplicates(con: duckdb.DuckDBPyConnection, table: TableFile, names: list[st
 
 
 def _label_profile(
-    con: duckdb.DuckDBPyConnection,
-    table: TableFile,
+    con: Connection,
+    table: Table,
     columns: list[ColumnProfile],
     label: str | None,
     approx_distinct: int | None,
@@ -660,7 +647,7 @@ def _label_profile(
 
 
 def _time_profile(
-    table: TableFile, timestamp: str | None, values: dict[str, Any]
+    table: Table, timestamp: str | None, values: dict[str, Any]
 ) -> TimeProfile | None:
     if not timestamp:
         return None

@@ -361,3 +361,15 @@ def test_a_first_release_says_why_there_is_no_champion(
     )
     for spec in (CHAMPION, GROUP_REGRESSION):
         assert [f.outcome for f in findings(spec, ctx)] == [expected], spec.id
+
+
+def test_candidate_predictions_on_a_spark_table_fail_closed(make_ctx: MakeCtx) -> None:
+    # The pairing runs in DuckDB on files; a table is not silently skipped.
+    d = dossier(
+        {"columns": {"y_pred": "champion_pred", "y_score": "champion_score"}},
+        predictions={"table": "main.ml.preds", "engine": "spark"},
+    )
+    for spec in (CHAMPION, GROUP_REGRESSION):
+        (f,) = findings(spec, make_ctx(d))
+        assert f.outcome is Outcome.ERROR and f.counts_as_fail, spec.id
+        assert "Spark table" in f.message

@@ -1,0 +1,93 @@
+"""A Spark table that cannot be used fails closed, with one line, before any server is needed.
+
+Each way in gives an ``error`` finding (never ``missing`` or ``pass``): no server configured,
+a server that does not answer, a URL that is not Spark Connect's, and the checks that read
+rows themselves (leakage, proxies, predictions), which do not run on Spark yet. The failures
+that need a live server (a missing table, data on two engines) are in tests/spark.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import pytest
+
+from langgraph_gates.checks.catalog import check_spec
+from langgraph_gates.state import Outcome
+
+from ...conftest import MakeCtx, run_one
+from .conftest import WriteTable, data_dossier
+
+TABLE = {"table": "spark_catalog.default.train", "engine": "spark"}
+
+
+def _closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])  # released on exit: nothing listens there
+
+
+@pytest.fixture
+def no_remote(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("GATES_SPARK_REMOTE", raising=False)
+    monkeypatch.delenv("SPARK_REMOTE", raising=False)
+
+
+@pytest.mark.usefixtures("no_remote")
+@pytest.mark.parametrize("check", ["DR.VOLUME", "DR.MISSINGNESS", "DR.DUPLICATES"])
+def test_a_table_without_a_configured_server_is_an_error(make_ctx: MakeCtx, check: str) -> None:
+    finding = run_one(check_spec(check), make_ctx(data_dossier(train=TABLE)))
+    assert finding.outcome is Outcome.ERROR
+    assert "--spark-remote" in finding.message and "GATES_SPARK_REMOTE" in finding.message
+    assert "\n" not in finding.message
+
+
+@pytest.mark.usefixtures("no_remote")
+def test_a_server_that_does_not_answer_is_an_error(
+    make_ctx: MakeCtx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SPARK_REMOTE", f"sc://127.0.0.1:{_closed_port()}/;token=hunter2")
+    finding = run_one(check_spec("DR.VOLUME"), make_ctx(data_dossier(train=TABLE)))
+    assert finding.outcome is Outcome.ERROR
+    assert "cannot be reached" in finding.message
+    assert "hunter2" not in finding.message  # the URL's parameters may hold a token
+
+
+@pytest.mark.usefixtures("no_remote")
+def test_gates_spark_remote_wins_over_spark_remote(
+    make_ctx: MakeCtx, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GATES_SPARK_REMOTE", "http://127.0.0.1:1")
+    monkeypatch.setenv("SPARK_REMOTE", f"sc://127.0.0.1:{_closed_port()}")
+    finding = run_one(check_spec("DR.VOLUME"), make_ctx(data_dossier(train=TABLE)))
+    assert finding.outcome is Outcome.ERROR
+    assert "is not a Spark Connect URL" in finding.message
+
+
+@pytest.mark.usefixtures("no_remote")
+@pytest.mark.parametrize(
+    ("check", "dossier"),
+    [
+        ("FE.SPLIT_OVERLAP", {"train": TABLE, "validation": "validation.parquet"}),
+        ("FE.TARGET_LEAKAGE", {"train": "train.parquet", "validation": TABLE}),
+    ],
+)
+def test_checks_that_read_rows_fail_closed_on_a_table(
+    make_ctx: MakeCtx, parquet: WriteTable, check: str, dossier: dict[str, Any]
+) -> None:
+    for name in ("train.parquet", "validation.parquet"):
+        parquet(name, {"x": [float(i) for i in range(40)], "y": [i % 2 for i in range(40)]})
+    finding = run_one(check_spec(check), make_ctx(data_dossier(**dossier)))
+    assert finding.outcome is Outcome.ERROR
+    assert "Spark table" in finding.message
+
+
+def test_predictions_from_a_table_fail_closed(make_ctx: MakeCtx) -> None:
+    dossier = {
+        "model": {"task": "binary_classification"},
+        "performance": {"predictions": {"table": "cat.db.preds", "engine": "spark"}},
+    }
+    finding = run_one(check_spec("MP.CALIBRATION"), make_ctx(dossier))
+    assert finding.outcome is Outcome.ERROR
+    assert "spark:cat.db.preds" in finding.message and "Spark table" in finding.message
