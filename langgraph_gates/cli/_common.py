@@ -16,6 +16,7 @@ from langgraph_gates._terminal import SafeConsole, safe_text
 from langgraph_gates.errors import GatesError
 from langgraph_gates.gates import GATES
 from langgraph_gates.report import ReviewReport
+from langgraph_gates.report._common import gate_action
 from langgraph_gates.state import Recommendation, Status, UnknownName
 
 __all__ = [
@@ -131,9 +132,8 @@ def gate_table(report: ReviewReport) -> Table:
         if g is None:
             continue
         status = f"[{STATUS_STYLE[g.status]}]{g.status.value}[/]" + (" *" if g.override else "")
-        table.add_row(
-            spec.table_name, status, term(g.key_risk_line), term(g.mitigation), term(g.owner)
-        )
+        action = g.mitigation if gate_action(g) else "—"  # no boilerplate on a clean pass
+        table.add_row(spec.table_name, status, term(g.key_risk_line), term(action), term(g.owner))
     return table
 
 
