@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from langgraph_gates.evidence.store import file_sha256 as memoised_sha256
+
 __all__ = [
     "MAX_FOLDER_FILES",
     "FileDigest",
@@ -83,7 +85,11 @@ def canonical_sha256(value: Any) -> str:
 
 
 def file_sha256(path: Path) -> tuple[str, int]:
-    """SHA-256 and size of a regular file, read in chunks (evidence files can be large).
+    """SHA-256 and size of a regular file, read afresh in chunks (evidence files can be large).
+
+    ``gates verify`` uses this, not the review's memoised
+    :func:`langgraph_gates.evidence.store.file_sha256`: that memo is keyed on size and mtime,
+    and a tampered file can keep both.
 
     Opened without blocking and checked to be a regular file first: a FIFO or a device named
     as evidence would otherwise block the report (or never end).
@@ -103,9 +109,16 @@ def file_sha256(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _digest(field: str, shown: str, path: Path) -> FileDigest:
+def _digest(field: str, shown: str, path: Path, *, fresh: bool = True) -> FileDigest:
+    """One file's digest; ``fresh=False`` (building a report) reuses the hash the review took."""
     try:
-        sha, size = file_sha256(path)
+        if fresh:
+            sha, size = file_sha256(path)
+        else:
+            st = path.stat()  # a stat never blocks, even on a FIFO
+            if not stat.S_ISREG(st.st_mode):
+                raise OSError(errno.EINVAL, "not a regular file")
+            sha, size = memoised_sha256(path), st.st_size
     except OSError as exc:
         reason = "not found" if isinstance(exc, FileNotFoundError) else exc.strerror or str(exc)
         return FileDigest(field=field, path=shown, error=reason)
@@ -119,7 +132,7 @@ def _shown(path: Path, base: Path) -> str:
 def _folder(field: str, folder: Path, base: Path) -> Iterator[FileDigest]:
     files = sorted(p for p in folder.rglob("*") if p.is_file())
     for path in files[:MAX_FOLDER_FILES]:
-        yield _digest(field, _shown(path, base), path)
+        yield _digest(field, _shown(path, base), path, fresh=False)
     if len(files) > MAX_FOLDER_FILES:
         more = len(files) - MAX_FOLDER_FILES
         yield FileDigest(
@@ -135,13 +148,13 @@ def evidence_digests(
     out: list[FileDigest] = []
     if dossier_path:
         dossier = Path(dossier_path).resolve()
-        out.append(_digest("dossier", _shown(dossier, base), dossier))
+        out.append(_digest("dossier", _shown(dossier, base), dossier, fresh=False))
     for field, value in path_fields:
         full = (base / value).resolve()
         if full.is_dir():
             out += list(_folder(field, full, base))
         else:
-            out.append(_digest(field, value, full))
+            out.append(_digest(field, value, full, fresh=False))
     return out
 
 
