@@ -280,6 +280,10 @@ class RunOptions:
             from langgraph_gates.tracing import setup_tracing
 
             setup_tracing(console=True)
+        if self.spark_remote:
+            # The evidence layer reads the server from the environment, the one channel that
+            # reaches it from every entry point (CLI, API, LangGraph server) without the dossier.
+            os.environ[REMOTE_ENV[0]] = self.spark_remote
         with (
             cli_reviews(self.db, narrator, self.lease_ttl, offline=offline) as reviews,
             GateProgress(enabled=self.progress) as show,
@@ -347,10 +351,6 @@ def with_run_options(command: Command) -> Command:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> None:
         run = RunOptions(**{name: kwargs.pop(name) for name, _, _ in _RUN_OPTIONS})
-        if run.spark_remote:
-            # The evidence layer reads the server from the environment, the one channel that
-            # reaches it from every entry point (CLI, API, LangGraph server) without the dossier.
-            os.environ[REMOTE_ENV[0]] = run.spark_remote
         command(*args, run=run, **kwargs)
 
     wrapper.__signature__ = inspect.Signature(own + shared)  # type: ignore[attr-defined]
