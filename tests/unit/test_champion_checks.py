@@ -240,6 +240,16 @@ def test_worse_overall_fails(make_ctx: MakeCtx, tmp_path: Path) -> None:
     assert f.outcome is Outcome.FAIL and f.value is not None and f.value < 0
 
 
+def test_a_no_champion_claim_never_hides_a_declared_champion(
+    make_ctx: MakeCtx, tmp_path: Path
+) -> None:
+    # Fail closed: with both given, the evidence is judged and the claim is ignored.
+    write_pair(tmp_path, cand_skill=0.5, champ_skill=1.2)
+    d = dossier({"columns": _COLUMNS}, no_champion="First release: nothing in production.")
+    (f,) = findings(CHAMPION, make_ctx(d, policy=_POLICY))
+    assert f.outcome is Outcome.FAIL
+
+
 def test_regression_error_metric_is_oriented(make_ctx: MakeCtx, tmp_path: Path) -> None:
     write_pair(tmp_path, task="regression", worse_group="east")
     ctx = make_ctx(
