@@ -21,6 +21,7 @@ nothing, and it gives the translated SQL one flat name to qualify columns agains
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import socket
@@ -218,19 +219,62 @@ def _guard(call: Callable[[], Any], remote: str, display: str) -> Any:
 # --- running the profile's SQL ---------------------------------------------------------------
 
 
+def _numpy_column(column: Any) -> Any:
+    """One Arrow column as DuckDB's ``fetchnumpy`` gives it: a masked array when it has nulls.
+
+    Text comes back as an object array, numbers in their own dtype; a ``DECIMAL(20, 0)`` (a row
+    hash in DuckDB's unsigned range) as ``uint64``, as DuckDB's ``UBIGINT`` does.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_decimal(array.type) and array.type.scale == 0:
+        array = pc.cast(array, pa.uint64() if array.type.precision > 19 else pa.int64())
+    nulls = array.null_count
+    if nulls and (pa.types.is_integer(array.type) or pa.types.is_floating(array.type)):
+        mask = np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        filled = pc.fill_null(array, pa.scalar(0, array.type))
+        return np.ma.MaskedArray(filled.to_numpy(zero_copy_only=False), mask=mask)
+    if nulls and pa.types.is_boolean(array.type):
+        mask = np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        filled = pc.fill_null(array, False)
+        return np.ma.MaskedArray(filled.to_numpy(zero_copy_only=False), mask=mask)
+    values = array.to_numpy(zero_copy_only=False)
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        values = np.asarray(values, dtype=object)
+    if nulls:
+        mask = np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        return np.ma.MaskedArray(values, mask=mask)
+    return values
+
+
 @dataclass(frozen=True)
 class SparkRows:
-    """A Spark query's result rows, read like a DuckDB cursor's."""
+    """A Spark query's result, read like a DuckDB cursor's (it runs when first fetched).
 
-    rows: list[tuple[Any, ...]]
+    ``fetchone``/``fetchall`` collect rows (small aggregates); ``fetchnumpy`` streams Arrow
+    batches and returns each column as a NumPy array, as DuckDB's ``fetchnumpy`` does, for the
+    bounded samples the leakage and proxy statistics read.
+    """
+
+    collect: Callable[[], list[tuple[Any, ...]]]
+    arrow: Callable[[], Any]
 
     def fetchone(self) -> tuple[Any, ...] | None:
         """The first row, or ``None``."""
-        return self.rows[0] if self.rows else None
+        rows = self.collect()
+        return rows[0] if rows else None
 
     def fetchall(self) -> list[tuple[Any, ...]]:
         """Every row."""
-        return list(self.rows)
+        return self.collect()
+
+    def fetchnumpy(self) -> dict[str, Any]:
+        """Every column as a NumPy array (masked where a value is NULL)."""
+        table = self.arrow()
+        return {name: _numpy_column(table.column(name)) for name in table.column_names}
 
 
 class SparkSQL:
@@ -261,14 +305,23 @@ class SparkSQL:
         except Exception as exc:  # sqlglot's errors: a query this translation does not cover
             msg = f"the query cannot be translated to Spark SQL ({type(exc).__name__}: {exc})"
             raise EvidenceError(msg, source=table.display) from None
-        rows = self._run(statement.sql, table)
+        result = self._result(statement.sql, table)
+        if statement.view is not None or statement.sql.startswith("DROP"):
+            result.collect()  # a statement runs now, as DuckDB's would
         if statement.view is not None:
             self._schema[statement.view] = {c: "DOUBLE" for c in statement.columns}
-        return SparkRows(rows)
+        return result
 
-    def _run(self, sql: str, table: SparkTable) -> list[tuple[Any, ...]]:
-        rows = _guard(lambda: self._session.sql(sql).collect(), table.remote, table.display)
-        return [tuple(r) for r in rows]
+    def _result(self, sql: str, table: SparkTable) -> SparkRows:
+        @functools.cache  # a result is fetched once, however often it is read
+        def collect() -> list[tuple[Any, ...]]:
+            rows = _guard(lambda: self._session.sql(sql).collect(), table.remote, table.display)
+            return [tuple(r) for r in rows]
+
+        def arrow() -> Any:
+            return _guard(lambda: self._session.sql(sql).toArrow(), table.remote, table.display)
+
+        return SparkRows(collect, arrow)
 
 
 def spark_scan(tables: Sequence[SparkTable], work: Callable[[SparkSQL], Any]) -> Any:

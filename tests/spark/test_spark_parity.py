@@ -161,3 +161,32 @@ def test_profiles_agree_statistic_by_statistic(
     train = train_profile(spark)
     assert train is not None and train.duplicate_rows == 90
     assert train.label is not None and sum((train.label.classes or {}).values()) == 3090
+
+
+@pytest.mark.usefixtures("spark_remote")
+def test_fetchnumpy_reads_a_spark_result_as_duckdb_reads_a_file(
+    tmp_path: Path, spark_table: MakeTable
+) -> None:
+    """The samples that leakage and proxies read come back in DuckDB's shape on both engines."""
+    import duckdb
+
+    from langgraph_gates.evidence.engine import run_scan
+    from langgraph_gates.evidence.spark_table import open_spark_table
+
+    path = tmp_path / write_parquet(tmp_path, "mixed.parquet", _columns(300, seed=7))
+    table = open_spark_table(spark_table("fetch_mixed", path))
+    query = "SELECT x1, x2, cat, flag, hash(x2, cat) AS h FROM {rel} ORDER BY id"
+    on_spark = run_scan(
+        [table], lambda con: con.execute(query.format(rel=table.relation)).fetchnumpy()
+    )
+    on_duck = duckdb.sql(query.format(rel=f"read_parquet('{path}')")).fetchnumpy()
+    assert set(on_spark) == set(on_duck)
+    for name, fill in (("x1", 0.0), ("x2", 0), ("cat", ""), ("flag", False)):
+        spark_col, duck_col = on_spark[name], on_duck[name]
+        assert np.ma.getmaskarray(spark_col).tolist() == np.ma.getmaskarray(duck_col).tolist()
+        assert np.ma.filled(spark_col, fill).astype(str).tolist() == (
+            np.ma.filled(duck_col, fill).astype(str).tolist()
+        ), name
+    # A row hash is an unsigned 64-bit number on both engines (other functions, same range).
+    assert on_spark["h"].dtype == np.uint64 and on_duck["h"].dtype == np.uint64
+    assert len(set(on_spark["h"].tolist())) == len(set(on_duck["h"].tolist()))
