@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: demo test lint studio examples bench bench-evidence bench-llm reliability clean \
-	bench-artifacts bench-artifacts-venv bench-dossier bench-champion bench-spark
+	bench-artifacts bench-artifacts-venv bench-dossier bench-champion bench-spark bench-spark-evidence
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,6 +76,14 @@ bench-champion: $(STAMP)
 ## local Spark Connect server (needs Java 17); results in benchmarks/spark.md
 bench-spark: $(STAMP)
 	$(BIN)/python benchmarks/bench_spark.py
+
+## bench-spark-evidence: the evidence benchmark's 12 tabular checks at 1M and 10M rows on DuckDB
+## and on a local Spark Connect server (time, client memory, ratio, outcomes); about 10 minutes
+bench-spark-evidence: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[bench]'
+	$(BIN)/python benchmarks/bench_evidence.py --sizes 1000000,10000000 \
+		--variants gates,gates-spark --output benchmarks/spark_evidence.md \
+		--title "The 10M-row evidence set on DuckDB and on Spark Connect"
 
 reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py

@@ -19,6 +19,11 @@ PARTS = [
     ("dossier.md", "Large dossier: one review of 5 MB", "make bench-dossier"),
     ("champion.md", "Champion comparison: paired bootstrap", "make bench-champion"),
     ("spark.md", "Spark Connect: client memory as the table grows", "make bench-spark"),
+    (
+        "spark_evidence.md",
+        "The 10M-row evidence set on DuckDB and on Spark Connect",
+        "make bench-spark-evidence",
+    ),
 ]
 
 

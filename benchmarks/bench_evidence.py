@@ -6,6 +6,9 @@ categories) under ``benchmarks/data/`` and measures, each variant in its own sub
 
 * ``gates``: every tabular DR.* and FE.* check of langgraph-gates through a ``CheckContext``
   (DuckDB, out-of-core), cold (empty evidence store), then a re-run on the same store;
+* ``gates-spark``: the same checks with the files as Spark tables on a local Spark Connect
+  server this script starts (``make bench-spark-evidence``: DuckDB against Spark, time, client
+  memory and outcomes);
 * ``pandas``: a straightforward pandas/scikit-learn implementation of the same statistics
   (whole files loaded into DataFrames);
 * ``evidently``: Evidently's ``DataDriftPreset`` (drift only) on the 1M-row files, run in its
@@ -49,6 +52,9 @@ CARDINALITIES = (2, 3, 5, 8, 12, 20, 50, 200, 1000, 5000)
 LABEL, TIMESTAMP = "y", "ts"
 AS_OF = dt.date(2026, 5, 1)
 SAMPLE_ROWS = 200_000
+TITLE = "Tabular evidence benchmark"
+SPARK_TABLES_ENV = "GATES_BENCH_TABLES"  # the child's table names (gates-spark)
+SPARK_DRIVER_MEMORY = "6g"  # local[2]: the driver is the whole cluster
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -171,8 +177,12 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def variant_gates(size: int) -> dict[str, Any]:
-    """All tabular DR and FE checks through a CheckContext, cold and then re-run."""
+def variant_gates(size: int, tables: dict[str, str] | None = None) -> dict[str, Any]:
+    """All tabular DR and FE checks through a CheckContext, cold and then re-run.
+
+    With ``tables`` (``{"train": "spark_catalog.default...", ...}``) the dossier names the same
+    rows as Spark tables, and the checks run through Spark Connect (``GATES_SPARK_REMOTE``).
+    """
     imported = time.perf_counter()
     from langgraph_gates.checks.base import CheckContext, run_check
     from langgraph_gates.checks.catalog import check_spec
@@ -184,15 +194,16 @@ def variant_gates(size: int) -> dict[str, Any]:
 
     import_s = time.perf_counter() - imported
     p = paths(size)
+    data: dict[str, Any] = {kind: p[kind].name for kind in ("train", "validation", "serving")}
+    if tables is not None:
+        data = {kind: {"table": name, "engine": "spark"} for kind, name in tables.items()}
     dossier = validate_dossier(
         {
             "model": {"task": "binary_classification"},
             "data": {
                 "label": LABEL,
                 "timestamp": TIMESTAMP,
-                "train": p["train"].name,
-                "validation": p["validation"].name,
-                "serving": p["serving"].name,
+                **data,
                 "sensitive_attributes": ["cat_00"],
             },
             "features": {"key": numeric_names()[:4], "excluded": []},
@@ -398,18 +409,24 @@ print(json.dumps({
 
 def child_main(variant: str, size: int) -> None:
     """Entry point of a child process: run one variant and print its result as JSON."""
-    fn = {"gates": variant_gates, "pandas": variant_pandas}[variant]
-    result = fn(size)
+    if variant == "gates-spark":
+        result = variant_gates(size, json.loads(os.environ[SPARK_TABLES_ENV]))
+    else:
+        result = {"gates": variant_gates, "pandas": variant_pandas}[variant](size)
     result["peak_rss_mib"] = _peak_rss_mib()
     print(json.dumps(result, default=str))
 
 
-def run_child(cmd: list[str], guard_bytes: int, timeout_s: float) -> dict[str, Any]:
+def run_child(
+    cmd: list[str], guard_bytes: int, timeout_s: float, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Run a child, watch its RSS, and return its JSON result (or why it has none)."""
     import psutil
 
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
     watched = psutil.Process(proc.pid)
     peak = 0
     killed = ""
@@ -436,6 +453,49 @@ def run_child(cmd: list[str], guard_bytes: int, timeout_s: float) -> dict[str, A
     result: dict[str, Any] = json.loads(lines[-1])
     result["process_s"] = elapsed
     return result
+
+
+class SparkBench:
+    """The gates-spark variant's local Spark Connect server, started once, with tables over the
+    generated files (external tables: Spark reads the same Parquet files, nothing is copied)."""
+
+    def __init__(self, stack: contextlib.ExitStack) -> None:
+        self.stack = stack
+        self.url = ""
+        self.pid = 0
+        self.session: Any = None
+        self.startup_s = 0.0
+
+    def env(self, size: int) -> dict[str, str]:
+        """The child's environment: the server's URL and the tables of ``size`` rows."""
+        if not self.url:
+            import warnings
+
+            sys.path.insert(0, str(ROOT))
+            from tests.spark.spark_server import spark_server
+
+            server = self.stack.enter_context(spark_server(SPARK_DRIVER_MEMORY))
+            self.url, self.pid, self.startup_s = server.url, server.pid, server.startup_s
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                from pyspark.sql.connect.session import SparkSession
+            self.session = SparkSession.builder.remote(self.url).create()
+        tables = {}
+        for kind, path in paths(size).items():
+            name = f"spark_catalog.default.bench_{kind}_{size}"
+            self.session.sql(f"DROP TABLE IF EXISTS {name}")
+            self.session.sql(f"CREATE TABLE {name} USING parquet OPTIONS (path '{path}')")
+            tables[kind] = name
+        return {**os.environ, "GATES_SPARK_REMOTE": self.url, SPARK_TABLES_ENV: json.dumps(tables)}
+
+    def usage(self) -> tuple[float, float]:
+        """The server's CPU seconds so far and its resident memory now (MiB), JVM included."""
+        import psutil
+
+        procs = [psutil.Process(self.pid)]
+        procs += procs[0].children(recursive=True)
+        cpu = sum(p.cpu_times().user + p.cpu_times().system for p in procs)
+        return cpu, sum(p.memory_info().rss for p in procs) / (1 << 20)
 
 
 # --- report --------------------------------------------------------------------------------
@@ -500,6 +560,13 @@ Variants, each in its own subprocess (`python bench_evidence.py --child ...`):
   (train, serving, validation), the leakage sample (200k rows) and the overlap join. DuckDB runs
   with `threads` = CPUs and `memory_limit` = min(1 GiB, RAM/4). "re-run" is the same checks
   again on the same store (served from the cache: nothing recomputed).
+* **gates-spark**: the same 12 checks on the same rows as Spark tables (external tables over
+  the same Parquet files), through Spark Connect to a local server this script starts
+  (`local[2]`, 6 GiB driver: on one machine the driver is the whole cluster). "peak RSS" is
+  the reviewing client's; the server's CPU seconds and resident memory are in the notes.
+  The policy's default samples: a 1M-row quantile sample, a 200k-row leakage sample; above
+  those sizes DuckDB keys its sample on row number and Spark on a row hash, so the sampled
+  statistics agree within sampling error, not exactly (counts are exact on both).
 * **pandas**: the same statistics written the straightforward way: `pd.read_parquet` of the
   three files, `isna().mean()`, `value_counts`, `duplicated()`, quantile bins with
   `np.searchsorted` and PSI, top-50 categories, single-feature `roc_auc_score` on a 200k-row
@@ -521,7 +588,7 @@ section gives each row's load average and start time.
 
 def goals(rows: list[dict[str, Any]]) -> list[str]:
     """The brief's goals, checked against the measured rows."""
-    gates = [r for r in rows if r["variant"].startswith("gates") and "wall_s" in r]
+    gates = [r for r in rows if r["variant"] == "gates" and "wall_s" in r]
     out = []
     for r in sorted(gates, key=lambda g: (g["size"], g["variant"])):
         size = r["size"]
@@ -552,15 +619,45 @@ def goals(rows: list[dict[str, Any]]) -> list[str]:
                 )
             else:
                 out.append(f"- {size:,} rows vs {peer['variant']}: {peer.get('error')}.")
+    return out + engine_ratios(rows)
+
+
+def engine_ratios(rows: list[dict[str, Any]]) -> list[str]:
+    """The same checks on DuckDB and on Spark Connect: time and client memory, and outcomes."""
+    done = {(r["variant"], r["size"]): r for r in rows if "wall_s" in r}
+    out = []
+    for size in sorted({size for variant, size in done if variant == "gates-spark"}):
+        duck, spark = done.get(("gates", size)), done[("gates-spark", size)]
+        if duck is None:
+            continue
+        checks = [c for c in duck["checks"] if c in spark["checks"]]
+        differ = [
+            f"{c}: {duck['checks'][c]['outcome']} on DuckDB, {spark['checks'][c]['outcome']} "
+            "on Spark"
+            for c in checks
+            if duck["checks"][c]["outcome"] != spark["checks"][c]["outcome"]
+        ]
+        out.append(
+            f"- {size:,} rows, DuckDB vs Spark Connect (local, same machine): "
+            f"{duck['wall_s']:.1f} s vs {spark['wall_s']:.1f} s (Spark "
+            f"{spark['wall_s'] / duck['wall_s']:.1f}x the time); client peak RSS "
+            f"{duck['peak_rss_mib']:.0f} vs {spark['peak_rss_mib']:.0f} MiB (Spark "
+            f"{spark['peak_rss_mib'] / duck['peak_rss_mib']:.2f}x); same outcome on "
+            f"{len(checks) - len(differ)} of {len(checks)} checks"
+            + (f" ({'; '.join(differ)})" if differ else "")
+            + "."
+        )
     return out
 
 
-def write_markdown(path: Path, info: dict[str, str], rows: list[dict[str, Any]]) -> None:
+def write_markdown(
+    path: Path, info: dict[str, str], rows: list[dict[str, Any]], title: str = TITLE
+) -> None:
     """Write the results as Markdown: method, machine, table, per-check timings."""
     lines = [
-        "# Tabular evidence benchmark",
+        f"# {title}",
         "",
-        "Written by `.venv/bin/python benchmarks/bench_evidence.py` on "
+        f"Written by `.venv/bin/python benchmarks/bench_evidence.py {' '.join(sys.argv[1:])}` on "
         f"{dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}.",
         "",
         METHOD,
@@ -610,47 +707,16 @@ def write_markdown(path: Path, info: dict[str, str], rows: list[dict[str, Any]])
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="1000000,2000000,10000000")
-    parser.add_argument(
-        "--variants",
-        default="gates,pandas,evidently,evidently:psi",
-        help="gates, pandas, evidently (default drift tests), evidently:psi (PSI tests)",
-    )
-    parser.add_argument("--evidently-sizes", default="1000000")
-    parser.add_argument("--rss-guard-gib", type=float, default=10.0)
-    parser.add_argument("--timeout", type=float, default=1800.0)
-    parser.add_argument("--output", default=str(HERE / "evidence.md"))
-    parser.add_argument(
-        "--update",
-        action="store_true",
-        help="keep the saved results of other variants/sizes and replace those run now",
-    )
-    parser.add_argument(
-        "--markdown-only",
-        action="store_true",
-        help="rewrite the Markdown from benchmarks/data/evidence_results.json without running",
-    )
-    parser.add_argument("--child", nargs=2, metavar=("VARIANT", "SIZE"), help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.child:
-        child_main(args.child[0], int(args.child[1]))
-        return
-    if args.markdown_only:
-        saved = json.loads((DATA / "evidence_results.json").read_text())
-        write_markdown(Path(args.output), saved["machine"], saved["rows"])
-        return
-    sizes = [int(s) for s in args.sizes.split(",") if s]
-    variants = [v for v in args.variants.split(",") if v]
-    evidently_sizes = {int(s) for s in args.evidently_sizes.split(",") if s}
-    guard = int(args.rss_guard_gib * (1 << 30))
-    info = machine()
-    print(json.dumps(info, indent=1))
-    rows: list[dict[str, Any]] = []
-    saved: list[dict[str, Any]] = []
-    if args.update and (DATA / "evidence_results.json").exists():
-        saved = json.loads((DATA / "evidence_results.json").read_text())["rows"]
+def _run_sizes(
+    args: argparse.Namespace,
+    sizes: list[int],
+    variants: list[str],
+    evidently_sizes: set[int],
+    guard: int,
+    spark: SparkBench,
+    rows: list[dict[str, Any]],
+) -> None:
+    """Run every variant at every size, appending each child's result to ``rows``."""
     for size in sizes:
         print(f"size {size:,}")
         generate(size)
@@ -679,9 +745,19 @@ def main() -> None:
                 ]
             else:
                 cmd = [sys.executable, __file__, "--child", variant, str(size)]
+            env = spark.env(size) if variant == "gates-spark" else None
+            server_before = spark.usage() if env else (0.0, 0.0)
             load = " ".join(f"{x:.1f}" for x in os.getloadavg())
             print(f"  {variant} ...", flush=True)
-            result = run_child(cmd, guard, args.timeout)
+            result = run_child(cmd, guard, args.timeout, env)
+            if env:
+                cpu, rss = spark.usage()
+                result |= {"server_cpu_s": cpu - server_before[0], "server_rss_mib": rss}
+                result["note"] = (
+                    f"Spark Connect, local[2], {SPARK_DRIVER_MEMORY} driver (started in "
+                    f"{spark.startup_s:.0f} s); server CPU {cpu - server_before[0]:.0f} s, "
+                    f"server RSS after {rss:,.0f} MiB; " + str(result.get("note", ""))
+                )
             result |= {
                 "variant": variant,
                 "size": size,
@@ -691,13 +767,63 @@ def main() -> None:
             rows.append(result)
             shown = {k: v for k, v in result.items() if k not in ("checks", "result")}
             print("   ", json.dumps(shown, default=str))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000000,2000000,10000000")
+    parser.add_argument(
+        "--variants",
+        default="gates,pandas,evidently,evidently:psi",
+        help="gates, gates-spark (the same checks on a local Spark Connect server), pandas, "
+        "evidently (default drift tests), evidently:psi (PSI tests)",
+    )
+    parser.add_argument("--evidently-sizes", default="1000000")
+    parser.add_argument("--rss-guard-gib", type=float, default=10.0)
+    parser.add_argument("--timeout", type=float, default=1800.0)
+    parser.add_argument("--output", default=str(HERE / "evidence.md"))
+    parser.add_argument("--title", default=TITLE, help="the Markdown's title")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the saved results of other variants/sizes and replace those run now",
+    )
+    parser.add_argument(
+        "--markdown-only",
+        action="store_true",
+        help="rewrite the Markdown from benchmarks/data/evidence_results.json without running",
+    )
+    parser.add_argument("--child", nargs=2, metavar=("VARIANT", "SIZE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_main(args.child[0], int(args.child[1]))
+        return
+    raw = DATA / f"{Path(args.output).stem}_results.json"  # evidence.md: evidence_results.json
+    if args.markdown_only:
+        saved = json.loads(raw.read_text())
+        write_markdown(Path(args.output), saved["machine"], saved["rows"], args.title)
+        return
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    variants = [v for v in args.variants.split(",") if v]
+    evidently_sizes = {int(s) for s in args.evidently_sizes.split(",") if s}
+    guard = int(args.rss_guard_gib * (1 << 30))
+    info = machine()
+    print(json.dumps(info, indent=1))
+    rows: list[dict[str, Any]] = []
+    saved: list[dict[str, Any]] = []
+    if args.update and raw.exists():
+        saved = json.loads(raw.read_text())["rows"]
+    stack = contextlib.ExitStack()
+    spark = SparkBench(stack)
+    with stack:
+        _run_sizes(args, sizes, variants, evidently_sizes, guard, spark, rows)
     fresh = {(r["variant"], r["size"]) for r in rows}
     kept = [r for r in saved if (r["variant"], r["size"]) not in fresh]
-    order = {v: i for i, v in enumerate(["gates", "pandas", "evidently", "evidently:psi"])}
+    variant_order = ["gates", "gates-spark", "pandas", "evidently", "evidently:psi"]
+    order = {v: i for i, v in enumerate(variant_order)}
     rows = sorted([*kept, *rows], key=lambda r: (r["size"], order.get(r["variant"], 9)))
-    raw = DATA / "evidence_results.json"
     raw.write_text(json.dumps({"machine": info, "rows": rows}, indent=1, default=str))
-    write_markdown(Path(args.output), info, rows)
+    write_markdown(Path(args.output), info, rows, args.title)
     print(f"results: {args.output} (raw: {raw})")
 
 

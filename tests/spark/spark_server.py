@@ -65,11 +65,16 @@ class SparkServer:
     url: str
     root: Path
     startup_s: float
+    pid: int = 0  # the JVM (spark-submit execs java in its session), for resource readings
 
 
 @contextlib.contextmanager
-def spark_server() -> Iterator[SparkServer]:
+def spark_server(driver_memory: str = "1g") -> Iterator[SparkServer]:
     """Start a Spark Connect server on 127.0.0.1 and stop it (and remove its folder) on exit.
+
+    Args:
+        driver_memory: the JVM's heap (``local[2]`` runs everything in the driver); the tests
+            keep the default, the benchmarks give the 10M-row evidence set more.
 
     Raises:
         RuntimeError: no Java or Spark jars, or the server did not start (with its log's end).
@@ -91,7 +96,8 @@ def spark_server() -> Iterator[SparkServer]:
         "spark.driver.extraJavaOptions": f"-Djava.io.tmpdir={root / 'tmp'}",
     }
     (root / "tmp").mkdir()
-    command = [str(home / "bin" / "spark-submit"), "--master", "local[2]", "--driver-memory", "1g"]
+    command = [str(home / "bin" / "spark-submit"), "--master", "local[2]"]
+    command += ["--driver-memory", driver_memory]
     for key, value in conf.items():
         command += ["--conf", f"{key}={value}"]
     command += ["--class", "org.apache.spark.sql.connect.service.SparkConnectServer"]
@@ -115,7 +121,7 @@ def spark_server() -> Iterator[SparkServer]:
                 tail = log.read_text(errors="replace")[-3000:]
                 raise RuntimeError(f"Spark Connect server did not start:\n{tail}")
             time.sleep(0.5)
-        yield SparkServer(f"sc://127.0.0.1:{port}", root, time.monotonic() - started)
+        yield SparkServer(f"sc://127.0.0.1:{port}", root, time.monotonic() - started, process.pid)
     finally:
         process.terminate()
         try:
