@@ -10,8 +10,11 @@ from the system (``java`` on PATH, else ``/usr/lib/jvm/java-17-*``).
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -22,6 +25,7 @@ from pathlib import Path
 
 __all__ = ["SparkServer", "find_java_home", "spark_server"]
 
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 _START_TIMEOUT_S = 300.0  # a cold JVM on a loaded machine: about 40 s measured, 300 s bound
 
 
@@ -44,6 +48,17 @@ def _spark_home() -> Path:
         msg = f"{home} has no spark-submit or Spark Connect jar: install the full 'pyspark'"
         raise RuntimeError(msg)
     return home
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the process that started it dies.
+
+    A pytest killed with SIGKILL runs no teardown; without this its JVM would keep running.
+    (spark-submit ends by exec'ing java in this process, and the signal setting survives exec.)
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _free_port() -> int:
@@ -113,7 +128,13 @@ def spark_server(driver_memory: str = "1g") -> Iterator[SparkServer]:
     started = time.monotonic()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            command, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=root, start_new_session=True
+            command,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=root,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
     try:
         while not _listening(port):
