@@ -205,7 +205,9 @@ class Data(_Section):
     validation: str | TableRef | None = Field(
         default=None, description="Validation data: a file" + _TABLE_OR_FILE + "."
     )
-    test: str | None = Field(default=None, description="Test data: a CSV or Parquet file.")
+    test: str | TableRef | None = Field(
+        default=None, description="Test data: a file" + _TABLE_OR_FILE + "."
+    )
     serving: str | TableRef | None = Field(
         default=None,
         description="Recent production inputs, compared with training for drift and schema: a file"

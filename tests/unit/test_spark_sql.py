@@ -51,6 +51,21 @@ def test_a_where_that_names_a_select_alias_is_expanded() -> None:
     assert "WHERE NOT CAST(`gates_src_1`.`c` AS STRING) IS NULL" in out
 
 
+def test_a_value_not_in_the_list_has_no_position_on_either_engine() -> None:
+    # DuckDB's list_position gives NULL for a value not in the list; array_position gives 0.
+    out = spark("SELECT coalesce(list_position(['a', 'b'], \"c\"), -1) FROM gates_src_1")
+    assert "NULLIF(ARRAY_POSITION(ARRAY('a', 'b'), `gates_src_1`.`c`), 0)" in out
+    assert "LIST_POSITION" not in out
+
+
+def test_the_overlap_semi_join_and_window_totals_translate() -> None:
+    out = spark(
+        "WITH v AS (SELECT hash(x) AS h, count(*) OVER () AS n FROM gates_src_1) "
+        "SELECT count(*) FROM v SEMI JOIN v AS w USING (h)"
+    )
+    assert "SEMI JOIN" in out and "COUNT(*) OVER ()" in out
+
+
 def test_placeholders_are_bound_as_literals() -> None:
     out = spark('SELECT list_contains(?, "c") FROM gates_src_1', ["a", "it's"])
     assert "ARRAY_CONTAINS(ARRAY('a', 'it''s'), `gates_src_1`.`c`)" in out.replace("\\'", "''")
