@@ -32,13 +32,13 @@ from langgraph_gates.checks._loaders import (
 from langgraph_gates.checks._text import is_documented, short
 from langgraph_gates.checks.base import CheckContext, Verdict, error, judged, missing, ok, warn
 from langgraph_gates.errors import EvidenceError
+from langgraph_gates.evidence.engine import one_engine
 from langgraph_gates.evidence.leakage import (
     OverlapReport,
     SeparationReport,
     overlap_report,
     separation_report,
 )
-from langgraph_gates.evidence.engine import one_engine
 from langgraph_gates.evidence.tabular import TableProfile
 from langgraph_gates.state import EvidenceRef, Outcome, Threshold
 
