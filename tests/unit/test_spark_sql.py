@@ -11,6 +11,9 @@ import pytest
 from langgraph_gates.dossier import TableRef, validate_dossier
 from langgraph_gates.errors import DossierError
 from langgraph_gates.evidence.spark_sql import to_spark
+from langgraph_gates.gates.data_readiness import write_sections
+
+from ..conftest import MakeCtx
 
 SCHEMA = {"gates_src_1": {"x": "DOUBLE", "c": "VARCHAR", "ts": "TIMESTAMP", "Age": "INTEGER"}}
 
@@ -89,7 +92,11 @@ def test_a_table_outside_the_schema_is_refused() -> None:
 def test_the_dossier_takes_a_spark_table_for_data_and_predictions() -> None:
     d = validate_dossier(
         {
-            "data": {"train": {"table": "cat.db.train", "engine": "spark"}, "serving": "s.csv"},
+            "data": {
+                "train": {"table": "cat.db.train", "engine": "spark"},
+                "test": {"table": "cat.db.test", "engine": "spark"},
+                "serving": "s.csv",
+            },
             "performance": {"predictions": {"table": "cat.db.preds", "engine": "spark"}},
         }
     )
@@ -97,6 +104,13 @@ def test_the_dossier_takes_a_spark_table_for_data_and_predictions() -> None:
     assert str(d.data.train) == "spark:cat.db.train"
     # A table is no path: only the file is path-checked against the dossier's folder.
     assert list(d.path_fields()) == [("data.serving", "s.csv")]
+
+
+def test_the_data_readiness_section_names_a_test_table(make_ctx: MakeCtx) -> None:
+    test = {"table": "cat.db.test", "engine": "spark"}
+    ctx = make_ctx({"data": {"train": "train.parquet", "test": test}})
+    files = write_sections(ctx, [])["Data sources and ownership"]
+    assert "train: train.parquet" in files and "test: spark:cat.db.test" in files
 
 
 @pytest.mark.parametrize(
