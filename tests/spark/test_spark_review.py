@@ -98,3 +98,8 @@ def test_a_table_and_a_file_cannot_be_compared(
         finding = run_one(check_spec(check), ctx)
         assert finding.outcome is Outcome.ERROR, check
         assert "one engine" in finding.message and "\n" not in finding.message
+    # Leakage needs no validation rows: it scores categories out-of-fold, and says why.
+    leakage = run_one(check_spec("FE.TARGET_LEAKAGE"), ctx)
+    assert leakage.outcome is not Outcome.ERROR, leakage.message
+    assert leakage.measured["categorical_scoring"] == "out_of_fold"
+    assert any("one engine" in n for n in leakage.measured["notes"])  # type: ignore[union-attr]
