@@ -177,7 +177,13 @@ class TableRef(_Section):
         return f"{self.engine}:{self.table}"
 
 
-_TABLE_OR_FILE = " (CSV or Parquet), or a table on a cluster: {table: catalog.schema.table, engine: spark}"
+def _file_or_table(what: str) -> Any:
+    """A data field: a file's path, or a table on a cluster (``TableRef``)."""
+    return Field(
+        default=None,
+        description=f"{what}: a file (CSV or Parquet), or a table on a cluster: "
+        "{table: catalog.schema.table, engine: spark}.",
+    )
 
 
 class Data(_Section):
@@ -199,18 +205,11 @@ class Data(_Section):
     sensitive_justification: str | None = Field(
         default=None, description="Why no sensitive attribute applies."
     )
-    train: str | TableRef | None = Field(
-        default=None, description="Training data: a file" + _TABLE_OR_FILE + "."
-    )
-    validation: str | TableRef | None = Field(
-        default=None, description="Validation data: a file" + _TABLE_OR_FILE + "."
-    )
-    test: str | None = Field(default=None, description="Test data: a CSV or Parquet file.")
-    serving: str | TableRef | None = Field(
-        default=None,
-        description="Recent production inputs, compared with training for drift and schema: a file"
-        + _TABLE_OR_FILE
-        + ".",
+    train: str | TableRef | None = _file_or_table("Training data")
+    validation: str | TableRef | None = _file_or_table("Validation data")
+    test: str | TableRef | None = _file_or_table("Test data")
+    serving: str | TableRef | None = _file_or_table(
+        "Recent production inputs, compared with training for drift and schema"
     )
     labeling_qc: str | None = Field(default=None, description="How label quality is controlled.")
 

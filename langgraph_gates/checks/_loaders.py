@@ -8,14 +8,15 @@ failure (an :class:`~langgraph_gates.errors.EvidenceError`) is computed once and
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel
 
 from langgraph_gates.checks.base import CheckContext
 from langgraph_gates.dossier import TableRef
 from langgraph_gates.errors import EvidenceError
-from langgraph_gates.evidence._duck import TableFile
 from langgraph_gates.evidence.engine import Table
 from langgraph_gates.evidence.spark_table import SparkTable, open_spark_table
 from langgraph_gates.evidence.tabular import TableProfile, open_table, profile_table
@@ -24,12 +25,12 @@ from langgraph_gates.state import EvidenceRef
 __all__ = [
     "DataFile",
     "TargetKind",
+    "cached_over_data",
     "column_refs",
-    "data_file",
+    "data_source",
     "missing_fractions",
     "name_list",
     "open_data",
-    "open_file_data",
     "referenced",
     "rounded",
     "serving_profile",
@@ -43,6 +44,7 @@ TargetKind = Literal["classification", "regression"]
 
 _CLASSIFICATION = frozenset({"binary_classification", "multiclass_classification"})
 _NUMERIC_TARGET = frozenset({"regression", "forecasting", "ranking"})
+M = TypeVar("M", bound=BaseModel)
 _LISTED = 8  # names shown in a message before "and N more"
 
 
@@ -54,25 +56,20 @@ def referenced(ctx: CheckContext, name: DataFile) -> bool:
     return bool(getattr(ctx.dossier.data, name))
 
 
-def data_file(ctx: CheckContext, name: DataFile) -> tuple[Path, str] | None:
-    """The resolved path and the dossier's text of a data file; ``None`` when not referenced.
+def data_source(ctx: CheckContext, name: DataFile) -> str:
+    """How findings name the data: the dossier's path of a file, ``spark:<name>`` of a table."""
+    return str(getattr(ctx.dossier.data, name) or f"data.{name}")
 
-    Only the profile statistics run on a table (:func:`open_data`); a check that reads rows
-    itself (leakage, proxies) gets here and fails closed on a table.
+
+def _data_path(ctx: CheckContext, name: DataFile) -> Path:
+    """The resolved path of a referenced data file (not a table).
 
     Raises:
-        EvidenceError: the path leaves the dossier's folder, or the data is a table.
+        EvidenceError: the path leaves the dossier's folder.
     """
     value = getattr(ctx.dossier.data, name)
-    if not value:
-        return None
-    if isinstance(value, TableRef):
-        msg = (
-            "is a Spark table; this check reads files only so far (only the data readiness "
-            "profile runs on Spark): export the rows it needs to Parquet, or waive the check"
-        )
-        raise EvidenceError(msg, source=str(value), field=f"data.{name}")
-    return ctx.path(f"data.{name}", value), value
+    assert isinstance(value, str) and value  # callers test referenced() and TableRef first
+    return ctx.path(f"data.{name}", value)
 
 
 def _spark_table(ctx: CheckContext, name: DataFile, ref: TableRef) -> SparkTable:
@@ -92,10 +89,9 @@ def open_data(ctx: CheckContext, name: DataFile) -> Table | None:
     value = getattr(ctx.dossier.data, name)
     if isinstance(value, TableRef):
         return _spark_table(ctx, name, value)
-    ref = data_file(ctx, name)
-    if ref is None:
+    if not value:
         return None
-    path, display = ref
+    path, display = _data_path(ctx, name), value
     nulls = ctx.policy.data.csv_null_values
     # A file that cannot be opened fails once per review; the checks after share its error.
     return ctx.evidence.attempt(
@@ -106,15 +102,55 @@ def open_data(ctx: CheckContext, name: DataFile) -> Table | None:
     )
 
 
-def open_file_data(ctx: CheckContext, name: DataFile) -> TableFile | None:
-    """Open a data *file* the dossier references (for checks that read rows, not profiles).
+def cached_over_data(
+    ctx: CheckContext,
+    name: str,
+    data: Sequence[DataFile],
+    model: type[M],
+    compute: Callable[[], M],
+    *,
+    params: dict[str, Any],
+    tolerated: Sequence[DataFile] = (),
+) -> M:
+    """Evidence computed over the dossier's data (files or tables), through the evidence store.
+
+    Over files only, the key holds their content hashes and the result is cached on disk, as
+    any evidence. A table has no content hash: when any of ``data`` is a table, the key holds
+    what opening each one reads (its name, columns and row count) and the result stays in
+    memory, for this review only (the table may change between reviews).
+
+    Args:
+        ctx: the check's context.
+        name: what is computed (part of the key).
+        data: the data it reads; those not referenced are left out.
+        model: the Pydantic type of the result.
+        compute: computes the result.
+        params: anything else the result depends on.
+        tolerated: of ``data``, those whose failure to open ``compute`` handles itself (it
+            reads them as absent, with a note): their failure is part of the key, not raised.
 
     Raises:
-        EvidenceError: the file cannot be used, or the data is a table.
+        EvidenceError: a file's path leaves the dossier's folder, or a table cannot be opened.
     """
-    table = open_data(ctx, name) if data_file(ctx, name) is not None else None
-    assert table is None or isinstance(table, TableFile)  # data_file() refused a table
-    return table
+    used = [n for n in data if referenced(ctx, n)]
+    if not any(isinstance(getattr(ctx.dossier.data, n), TableRef) for n in used):
+        files = [_data_path(ctx, n) for n in used]
+        key = json.dumps(params, sort_keys=True)
+        return ctx.evidence.cached(name, files, model, compute, params=key)
+    opened = [_opened_key(ctx, n, tolerate=n in tolerated) for n in used]
+    key = json.dumps({**params, "tables": opened}, sort_keys=True)
+    return ctx.evidence.cached(name, [], model, compute, params=key, persist=False)
+
+
+def _opened_key(ctx: CheckContext, name: DataFile, *, tolerate: bool) -> list[Any]:
+    try:
+        table = open_data(ctx, name)
+    except EvidenceError as exc:
+        if not tolerate:
+            raise
+        return [data_source(ctx, name), exc.one_line()]
+    assert table is not None  # referenced
+    return [table.display, table.columns, table.n_rows]
 
 
 def _profile_params(ctx: CheckContext, mode: str, display: str) -> dict[str, Any]:
@@ -153,26 +189,9 @@ def _profile(
             quantile_sample_rows=pol.quantile_sample_rows,
         )
 
-    value = getattr(d.data, name)
-    params = _profile_params(ctx, mode, str(value))
-    if isinstance(value, TableRef) or (mode == "compare" and isinstance(d.data.train, TableRef)):
-        # No content hash for a table: the key holds what opening it reads (columns and row
-        # count), and the profile stays in memory only.
-        opened = [open_data(ctx, name), *([open_data(ctx, "train")] if mode == "compare" else [])]
-        params["tables"] = [[t.display, t.columns, t.n_rows] for t in opened if t is not None]
-        key = json.dumps(params, sort_keys=True)
-        return ctx.evidence.cached(
-            "tabular-profile", [], TableProfile, compute, params=key, persist=False
-        )
-    ref = data_file(ctx, name)
-    assert ref is not None
-    files = [ref[0]]
-    if mode == "compare":
-        train_ref = data_file(ctx, "train")
-        assert train_ref is not None
-        files.append(train_ref[0])
-    key = json.dumps(params, sort_keys=True)
-    return ctx.evidence.cached("tabular-profile", files, TableProfile, compute, params=key)
+    data: list[DataFile] = [name, "train"] if mode == "compare" else [name]
+    params = _profile_params(ctx, mode, data_source(ctx, name))
+    return cached_over_data(ctx, "tabular-profile", data, TableProfile, compute, params=params)
 
 
 def train_profile(ctx: CheckContext) -> TableProfile | None:

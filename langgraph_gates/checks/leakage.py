@@ -11,18 +11,19 @@ missing fractions that DR.MISSINGNESS measured.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from typing import Any, Literal
 
 from pydantic import JsonValue
 
 from langgraph_gates.checks._loaders import (
+    cached_over_data,
     column_refs,
-    data_file,
+    data_source,
     missing_fractions,
     name_list,
-    open_file_data,
+    open_data,
+    referenced,
     rounded,
     target_kind,
     train_profile,
@@ -31,6 +32,7 @@ from langgraph_gates.checks._loaders import (
 from langgraph_gates.checks._text import is_documented, short
 from langgraph_gates.checks.base import CheckContext, Verdict, error, judged, missing, ok, warn
 from langgraph_gates.errors import EvidenceError
+from langgraph_gates.evidence.engine import one_engine
 from langgraph_gates.evidence.leakage import (
     OverlapReport,
     SeparationReport,
@@ -135,23 +137,19 @@ def _separation(
     metric: Literal["auc", "spearman"],
     classes: list[str],
 ) -> SeparationReport:
-    train_ref = data_file(ctx, "train")
-    assert train_ref is not None
-    files = [train_ref[0]]
-    validation_ref = data_file(ctx, "validation")
-    if validation_ref is not None:
-        files.append(validation_ref[0])
     label = profile.label
     assert label is not None
     labelled = profile.n_rows - label.n_missing
     sample_rows = ctx.policy.features.leakage_sample_rows
 
     def compute() -> SeparationReport:
-        train = open_file_data(ctx, "train")
+        train = open_data(ctx, "train")
         assert train is not None
         notes: list[str] = []
         try:
-            validation = open_file_data(ctx, "validation")
+            validation = open_data(ctx, "validation")
+            if validation is not None:
+                one_engine([train, validation])  # categories are matched by engine-made hashes
         except EvidenceError as exc:
             validation = None
             notes.append(f"validation data unusable ({exc.one_line()}); scored out-of-fold")
@@ -167,12 +165,15 @@ def _separation(
         )
         return report.model_copy(update={"notes": [*notes, *report.notes]})
 
-    params = json.dumps(
-        {"label": label_name, "features": features, "metric": metric, "classes": classes},
-        sort_keys=True,
-    )
-    return ctx.evidence.cached(
-        "tabular-separation", files, SeparationReport, compute, params=params
+    params = {"label": label_name, "features": features, "metric": metric, "classes": classes}
+    return cached_over_data(
+        ctx,
+        "tabular-separation",
+        ["train", "validation"],
+        SeparationReport,
+        compute,
+        params=params,
+        tolerated=["validation"],  # unusable: scored out-of-fold, with a note (above)
     )
 
 
@@ -330,9 +331,8 @@ def check_temporal_leakage(ctx: CheckContext) -> Verdict:
 
 def check_split_overlap(ctx: CheckContext) -> Verdict:
     """Judges FE.SPLIT_OVERLAP: the share of validation rows identical to a training row."""
-    train_ref, validation_ref = data_file(ctx, "train"), data_file(ctx, "validation")
-    if train_ref is None or validation_ref is None:
-        absent = "data.train" if train_ref is None else "data.validation"
+    if not referenced(ctx, "train") or not referenced(ctx, "validation"):
+        absent = "data.validation" if referenced(ctx, "train") else "data.train"
         return missing(
             f"No {absent} is referenced, so train/validation overlap cannot be measured.",
             evidence=EvidenceRef(source=absent),
@@ -349,17 +349,17 @@ def check_split_overlap(ctx: CheckContext) -> Verdict:
         )
 
     def compute() -> OverlapReport:
-        train = open_file_data(ctx, "train")
-        validation = open_file_data(ctx, "validation")
+        train, validation = open_data(ctx, "train"), open_data(ctx, "validation")
         assert train is not None and validation is not None
         return overlap_report(train, validation, columns=columns)
 
-    report = ctx.evidence.cached(
+    report = cached_over_data(
+        ctx,
         "tabular-overlap",
-        [train_ref[0], validation_ref[0]],
+        ["train", "validation"],
         OverlapReport,
         compute,
-        params=json.dumps(columns),
+        params={"columns": columns},
     )
     band = ctx.policy.features.split_overlap
     share = (
@@ -384,7 +384,10 @@ def check_split_overlap(ctx: CheckContext) -> Verdict:
         },
         threshold=band.threshold("overlap_fraction"),
         value=share,
-        evidence=[EvidenceRef(source=train_ref[1]), EvidenceRef(source=validation_ref[1])],
+        evidence=[
+            EvidenceRef(source=data_source(ctx, "train")),
+            EvidenceRef(source=data_source(ctx, "validation")),
+        ],
     )
 
 

@@ -17,17 +17,16 @@ is not judged here again.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
 from pydantic import JsonValue
 
 from langgraph_gates.checks._loaders import (
+    cached_over_data,
     column_refs,
-    data_file,
     name_list,
-    open_file_data,
+    open_data,
     rounded,
     train_profile,
 )
@@ -150,12 +149,10 @@ def _name_flags(ctx: CheckContext, features: list[str], attributes: list[str]) -
 
 def _report(ctx: CheckContext, attribute: str, features: list[tuple[str, Family]]) -> ProxyReport:
     """The association of every feature with one attribute, through the evidence store."""
-    train_ref = data_file(ctx, "train")
-    assert train_ref is not None
     pol = ctx.policy.features
 
     def compute() -> ProxyReport:
-        train = open_file_data(ctx, "train")
+        train = open_data(ctx, "train")
         assert train is not None
         return proxy_report(
             train,
@@ -165,8 +162,8 @@ def _report(ctx: CheckContext, attribute: str, features: list[tuple[str, Family]
             bins=pol.proxy_bins,
         )
 
-    params = json.dumps({"attribute": attribute, "features": features}, sort_keys=True)
-    return ctx.evidence.cached("tabular-proxy", [train_ref[0]], ProxyReport, compute, params=params)
+    params = {"attribute": attribute, "features": features}
+    return cached_over_data(ctx, "tabular-proxy", ["train"], ProxyReport, compute, params=params)
 
 
 def _measured(reports: list[ProxyReport], flags: list[_Flag]) -> dict[str, JsonValue]:

@@ -17,13 +17,33 @@ from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence._duck import TableFile, connect, duck_error
 from langgraph_gates.evidence.spark_table import SparkSQL, SparkTable, spark_scan
 
-__all__ = ["Connection", "Table", "run_scan"]
+__all__ = ["Connection", "Table", "one_engine", "run_scan"]
 
 Table = TableFile | SparkTable
 """Tabular evidence: a local CSV/Parquet file or a table on a Spark cluster."""
 
 Connection = duckdb.DuckDBPyConnection | SparkSQL
 """What a profile's SQL runs on: ``execute(sql, parameters)`` then ``fetchone``/``fetchall``."""
+
+
+def one_engine(tables: Sequence[Table]) -> tuple[list[TableFile], list[SparkTable]]:
+    """The files and the Spark tables among ``tables``, refusing a mix of both.
+
+    Statistics that compare tables (a row hash here against one there) mean nothing across
+    engines: DuckDB's and Spark's hashes of the same row differ.
+
+    Raises:
+        EvidenceError: there are both files and Spark tables.
+    """
+    files = [t for t in tables if isinstance(t, TableFile)]
+    remote = [t for t in tables if isinstance(t, SparkTable)]
+    if files and remote:
+        msg = (
+            f"{remote[0].display} is a Spark table and {files[0].display} a local file; "
+            "compared data must be on one engine"
+        )
+        raise EvidenceError(msg, source=remote[0].display)
+    return files, remote
 
 
 @overload
@@ -45,14 +65,7 @@ def run_scan(tables: Sequence[Table], work: Callable[[Any], Any]) -> Any:
     Raises:
         EvidenceError: the scan fails, or the tables are not on one engine.
     """
-    files = [t for t in tables if isinstance(t, TableFile)]
-    remote = [t for t in tables if isinstance(t, SparkTable)]
-    if files and remote:
-        msg = (
-            f"{remote[0].display} is a Spark table and {files[0].display} a local file; "
-            "compared data must be on one engine"
-        )
-        raise EvidenceError(msg, source=remote[0].display)
+    files, remote = one_engine(tables)
     if remote:
         return spark_scan(remote, work)
     with connect() as con:

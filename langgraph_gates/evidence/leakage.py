@@ -1,11 +1,26 @@
-"""Leakage statistics over tabular evidence, out-of-core with DuckDB.
+"""Leakage statistics over tabular evidence, out-of-core on the engine where the data is.
 
 * :func:`separation_report` -> :class:`SeparationReport`: how well each feature alone predicts
-  the label (FE.TARGET_LEAKAGE), on a bounded deterministic sample of each file (the only rows
-  that come back to Python; the statistics themselves are in
+  the label (FE.TARGET_LEAKAGE), on a bounded deterministic sample of each file or table (the
+  only rows that come back to Python; the statistics themselves are in
   :mod:`langgraph_gates.evidence.separation`);
 * :func:`overlap_report` -> :class:`OverlapReport`: how many validation rows also occur in the
-  training data (FE.SPLIT_OVERLAP), as a semi-join of 64-bit row hashes inside DuckDB.
+  training data (FE.SPLIT_OVERLAP), as a semi-join of 64-bit row hashes inside the engine.
+
+The SQL is written once, for DuckDB, and runs through :func:`~.engine.run_scan`: on a local
+file as it is, on a Spark table translated (:mod:`~.spark_sql`). What agrees between engines:
+
+* overlap counts exactly (both compare 64-bit hashes of the same canonical values; a false
+  match needs a hash collision, about 1 in 10^10 for a million rows);
+* the sample is keyed on ``row_key``: a file's row number, a Spark table's row hash (a table
+  has no row order). Below ``sample_rows`` every labelled row is used on both engines, so the
+  numeric scores, and categorical ones learned on training rows and scored on validation rows,
+  agree to float rounding. Above it the two samples are different random rows, and scores
+  agree within sampling error only;
+* out-of-fold categorical scoring (no validation data) assigns folds by ``hash(row_key)``,
+  so the folds differ between engines even when every row is used: those scores agree within
+  the spread of a 5-fold estimate (``tests/spark/test_spark_features.py`` measures it and
+  states the tolerance).
 """
 
 from __future__ import annotations
@@ -13,13 +28,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
-import duckdb
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 
 from langgraph_gates.errors import EvidenceError
-from langgraph_gates.evidence._duck import NUMPY_NATIVE_TYPES, TableFile, ident, literal
+from langgraph_gates.evidence._duck import NUMPY_NATIVE_TYPES, ident, literal
+from langgraph_gates.evidence.engine import Connection, Table, one_engine
 from langgraph_gates.evidence.separation import (
     out_of_fold_rates,
     spearman,
@@ -112,8 +127,8 @@ def _hashed_value(name: str, dtype: str) -> str:
 
 
 def _fetch(
-    con: duckdb.DuckDBPyConnection,
-    table: TableFile,
+    con: Connection,
+    table: Table,
     exprs: dict[str, str],
     label_sql: str,
     sample_rows: int,
@@ -215,7 +230,7 @@ class _Target:
 
 
 def _scored_columns(
-    train: TableFile, features: Sequence[tuple[str, Family]]
+    train: Table, features: Sequence[tuple[str, Family]]
 ) -> tuple[dict[str, str], list[tuple[str, Family]], list[FeatureSeparation]]:
     """The fetch expression of each scorable feature, those features, and the unscored ones."""
     exprs: dict[str, str] = {}
@@ -266,8 +281,8 @@ def _score(
 
 
 def separation_report(
-    train: TableFile,
-    validation: TableFile | None,
+    train: Table,
+    validation: Table | None,
     *,
     label: str,
     features: Sequence[tuple[str, Family]],
@@ -284,8 +299,8 @@ def separation_report(
     validation file with the label exists, else out-of-fold within the training sample.
 
     Args:
-        train: the training file.
-        validation: the validation file, if any.
+        train: the training data (a file, or a table on Spark).
+        validation: the validation data, if any, on the same engine.
         label: the label column.
         features: ``(name, family)`` of each feature to score.
         metric: ``auc`` (classification) or ``spearman`` (numeric label).
@@ -294,8 +309,11 @@ def separation_report(
         sample_rows: rows (about) to sample from each file.
 
     Raises:
-        EvidenceError: a file cannot be scanned.
+        EvidenceError: a file or table cannot be scanned, or the two are on different engines.
     """
+    if validation is not None:
+        # Categories are matched by the hash of their text, which differs between engines.
+        one_engine([train, validation])
     label_sql = _label_sql(label, train.dtype(label) or "VARCHAR", metric, classes)
     notes: list[str] = []
     exprs, judged, results = _scored_columns(train, features)
@@ -342,7 +360,7 @@ def _label_sql(label: str, dtype: str, metric: str, classes: Sequence[str]) -> s
 
 
 def _validation_sample(
-    validation: TableFile,
+    validation: Table,
     label: str,
     metric: str,
     classes: Sequence[str],
@@ -424,16 +442,15 @@ class OverlapReport(BaseModel):
     )
 
 
-def overlap_report(
-    train: TableFile, validation: TableFile, *, columns: Sequence[str]
-) -> OverlapReport:
+def overlap_report(train: Table, validation: Table, *, columns: Sequence[str]) -> OverlapReport:
     """Count validation rows whose values in ``columns`` equal those of a training row.
 
     Values are compared in a canonical form (numbers and times as DOUBLE, the rest as text), so
     an INTEGER column in one file matches a BIGINT or DOUBLE column in the other.
 
     Raises:
-        EvidenceError: a file cannot be scanned, or no column can be compared.
+        EvidenceError: a file or table cannot be scanned, the two are on different engines,
+            or no column can be compared.
     """
     used, skipped = [], []
     for name in columns:
@@ -446,11 +463,11 @@ def overlap_report(
         msg = "no column of the training data can be compared with the validation data"
         raise EvidenceError(msg, source=validation.display)
 
-    def hashed(table: TableFile) -> str:
+    def hashed(table: Table) -> str:
         values = ", ".join(_hashed_value(n, table.dtype(n) or "VARCHAR") for n in used)
         return f"SELECT hash({values}) AS h FROM {table.relation}"
 
-    def work(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    def work(con: Connection) -> tuple[int, int]:
         # Group validation hashes first (the smaller side), then probe the training hashes
         # against that set only: the hash table holds validation rows, never the training set.
         row = con.execute(

@@ -1,9 +1,9 @@
 """How strongly each feature predicts a sensitive attribute: the statistics behind FE.PROXY.
 
-For one sensitive attribute (a column of the training file) and every feature,
+For one sensitive attribute (a column of the training data) and every feature,
 :func:`proxy_report` -> :class:`ProxyReport` measures, on the bounded deterministic sample that
-FE.TARGET_LEAKAGE draws (rows keyed on their position in the file, so the same file gives the
-same sample on every run):
+FE.TARGET_LEAKAGE draws (rows keyed on their position in a file, on their row hash in a Spark
+table, so the same data gives the same sample on every run):
 
 * the **symmetrised AUC** of the feature predicting the attribute (macro one-vs-rest for an
   attribute with more than two values), computed by
@@ -17,6 +17,12 @@ same sample on every run):
   the same way. The correction keeps an ID-like feature (one row per value) near 0 instead of 1.
 
 Only the sample comes back to Python, as numbers (categories as 64-bit hashes of their text).
+The same SQL runs on a file (DuckDB) or a Spark table (translated); see
+:mod:`~langgraph_gates.evidence.leakage` for what agrees exactly between the engines. Here,
+below the sample size: Cramér's V of numeric features and of up to ``max_categories``
+categories agrees to float rounding; beyond that many categories, which ones share the last bin
+among equally frequent ones follows the hash order, which differs; the AUC of a categorical
+feature is out-of-fold and agrees within the tolerance stated there.
 """
 
 from __future__ import annotations
@@ -24,12 +30,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import duckdb
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, Field
 
-from langgraph_gates.evidence._duck import TableFile, ident
+from langgraph_gates.evidence._duck import ident
+from langgraph_gates.evidence.engine import Connection, Table
 from langgraph_gates.evidence.leakage import separation_report
 from langgraph_gates.evidence.tabular import (
     Family,
@@ -145,14 +151,14 @@ def _select(name: str, dtype: str) -> str | None:
 
 
 def _sample(
-    train: TableFile,
+    train: Table,
     exprs: dict[str, str],
     attribute_sql: str,
     present_sql: str,
     present_rows: int,
     sample_rows: int,
 ) -> dict[str, NDArray[Any]]:
-    """The rows of the sample where the attribute is present, in file order.
+    """The rows of the sample where the attribute is present, in row-key order (file order for a file).
 
     The same Bernoulli sample as ``separation_report`` draws (same hash threshold on the same
     row key), so AUC and Cramér's V are measured on the same rows.
@@ -165,7 +171,7 @@ def _sample(
     select += [f"{attribute_sql} AS __attribute", f"{train.row_key} AS __row"]
     query = f"SELECT {', '.join(select)} FROM {train.relation} WHERE {' AND '.join(where)}"
 
-    def work(con: duckdb.DuckDBPyConnection) -> dict[str, NDArray[Any]]:
+    def work(con: Connection) -> dict[str, NDArray[Any]]:
         raw = con.execute(query).fetchnumpy()
         # Threads deliver rows in any order; sorting by position makes every run identical.
         order = np.argsort(np.asarray(np.ma.getdata(raw["__row"])), kind="stable")
@@ -179,7 +185,7 @@ def _floats(values: NDArray[Any]) -> NDArray[np.float64]:
     return np.asarray(np.ma.filled(np.ma.asarray(values, dtype=np.float64), np.nan))
 
 
-def _attribute_values(train: TableFile, attribute: str, limit: int) -> tuple[list[str], int, int]:
+def _attribute_values(train: Table, attribute: str, limit: int) -> tuple[list[str], int, int]:
     """Most frequent attribute values (at most ``limit`` + 1), distinct count, present rows."""
     key = label_key_expr(attribute, train.dtype(attribute) or "VARCHAR")
     query = (
@@ -213,7 +219,7 @@ def _feature_codes(
 
 
 def _aucs(
-    train: TableFile,
+    train: Table,
     attribute: str,
     judged: list[tuple[str, Family]],
     classes: list[str],
@@ -238,7 +244,7 @@ def _aucs(
 
 
 def proxy_report(
-    train: TableFile,
+    train: Table,
     *,
     attribute: str,
     features: Sequence[tuple[str, Family]],
@@ -250,7 +256,7 @@ def proxy_report(
     """Cramér's V and AUC of every feature against one sensitive attribute (FE.PROXY).
 
     Args:
-        train: the training file (it has the ``attribute`` column).
+        train: the training data, a file or a Spark table (it has the ``attribute`` column).
         attribute: the sensitive attribute.
         features: ``(name, family)`` of each feature to measure.
         sample_rows: rows (about) to sample where the attribute is present.
@@ -260,7 +266,7 @@ def proxy_report(
         max_categories: most frequent categories of a feature kept apart for Cramér's V.
 
     Raises:
-        EvidenceError: the file cannot be scanned.
+        EvidenceError: the file or table cannot be scanned.
     """
     dtype = train.dtype(attribute) or "VARCHAR"
     values, n_values, present_rows = _attribute_values(train, attribute, max_classes)

@@ -25,6 +25,8 @@ same:
 * ``quantile_cont(x, [levels])`` becomes Spark's exact ``percentile(x, array(levels))``: both
   interpolate linearly between the order statistics at position ``(n - 1) * level`` (NumPy's
   default), so on the same rows the bin edges are the same numbers.
+* ``list_position(list, x)`` (the label's class index) is NULL when ``x`` is not in the list;
+  Spark's ``array_position`` returns 0 there. It becomes ``nullif(array_position(...), 0)``.
 * ``UBIGINT`` (the sample threshold's type) becomes ``DECIMAL(20, 0)``.
 * DuckDB lets ``WHERE`` name a ``SELECT`` alias (``WHERE v IS NOT NULL``); Spark does not, so
   the query is qualified against the tables' columns first, which expands the alias.
@@ -73,10 +75,18 @@ def _spark_percentile(node: exp.PercentileCont) -> exp.Expr:
     return exp.Anonymous(this="percentile", expressions=[node.this, node.expression])
 
 
+def _spark_list_position(node: exp.Anonymous) -> exp.Expr:
+    args = [a.transform(_rewrite) for a in node.expressions]
+    found = exp.Anonymous(this="array_position", expressions=args)
+    return exp.Nullif(this=found, expression=exp.Literal.number(0))
+
+
 def _rewrite(node: exp.Expr) -> exp.Expr:
     """One node's Spark equivalent (same result), or the node as it is."""
     if isinstance(node, exp.Anonymous) and node.name.lower() == "hash":
         return _spark_hash(node)
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "list_position":
+        return _spark_list_position(node)
     if isinstance(node, exp.TimeToUnix):
         return _spark_epoch(node)
     if isinstance(node, exp.PercentileCont) and isinstance(node.expression, exp.Array):

@@ -43,6 +43,7 @@ __all__ = [
     "SparkRows",
     "SparkSQL",
     "SparkTable",
+    "close_sessions",
     "open_spark_table",
     "spark_remote",
     "spark_scan",
@@ -185,6 +186,19 @@ def _session(remote: str, display: str) -> SparkSession:
     _guard(lambda: _configure(session), remote, display)
     with _sessions_lock:
         return _sessions.setdefault(remote, session)
+
+
+def close_sessions() -> None:
+    """Stop this process's Spark Connect sessions (while their server still runs).
+
+    An open client cleans up on the server when the process exits, retrying for minutes if the
+    server has gone: whoever stops a server first closes the sessions on it (the test fixture).
+    """
+    with _sessions_lock:
+        sessions = list(_sessions.values())
+        _sessions.clear()
+    for session in sessions:
+        session.stop()  # best-effort by contract: never raises
 
 
 def _configure(session: SparkSession) -> None:

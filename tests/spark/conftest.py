@@ -6,6 +6,7 @@ so the JVM starts once; ``pytest -m "not spark"`` runs the rest of the suite wit
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,18 +22,24 @@ MakeTable = Callable[[str, Path], str]
 @pytest.fixture(scope="session")
 def spark_connect() -> Iterator[SparkServer]:
     """A Spark Connect server on 127.0.0.1 for the whole session."""
+    from langgraph_gates.evidence.spark_table import close_sessions
+
     with spark_server() as server:
         yield server
+        # A client left open cleans up at exit, retrying for minutes against the stopped server.
+        close_sessions()
 
 
 @pytest.fixture(scope="session")
-def spark_session(spark_connect: SparkServer) -> Any:
+def spark_session(spark_connect: SparkServer) -> Iterator[Any]:
     """A client session on the test server (to create the tables the tests review)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # pyspark on pandas 3, as in the package
         from pyspark.sql.connect.session import SparkSession
 
-    return SparkSession.builder.remote(spark_connect.url).create()
+    session = SparkSession.builder.remote(spark_connect.url).create()
+    yield session
+    session.stop()  # before the server stops (see spark_connect)
 
 
 @pytest.fixture
@@ -56,3 +63,31 @@ def spark_table(spark_session: Any) -> MakeTable:
         return full
 
     return make
+
+
+def spark_ref(name: str) -> dict[str, str]:
+    """The dossier's form of a Spark table."""
+    return {"table": name, "engine": "spark"}
+
+
+def assert_same(
+    a: Any, b: Any, where: str = "", names: dict[str, str] | None = None, tol: float = 1e-9
+) -> None:
+    """Equal, floats within ``tol`` (relative or absolute), everything else exactly.
+
+    ``names`` maps a file's name to its table's (``train.parquet`` -> ``spark:...``).
+    """
+    if isinstance(a, str) and names:
+        a = names.get(a, a)
+    if isinstance(a, dict):
+        assert isinstance(b, dict) and a.keys() == b.keys(), where
+        for k in a:
+            assert_same(a[k], b[k], f"{where}.{k}", names, tol)
+    elif isinstance(a, list):
+        assert isinstance(b, list) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same(x, y, f"{where}[{i}]", names, tol)
+    elif isinstance(a, float) or isinstance(b, float):
+        assert math.isclose(a, b, rel_tol=tol, abs_tol=tol), (where, a, b)
+    else:
+        assert a == b, (where, a, b)

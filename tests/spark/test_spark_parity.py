@@ -23,7 +23,7 @@ from langgraph_gates.state import Finding
 
 from ..conftest import MakeCtx, run_one
 from ..unit.tabular.conftest import data_dossier, write_parquet
-from .conftest import MakeTable
+from .conftest import MakeTable, assert_same, spark_ref
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
@@ -85,34 +85,9 @@ def _dossier(train: Any, validation: Any, serving: Any) -> dict[str, Any]:
     )
 
 
-def _spark_ref(name: str) -> dict[str, str]:
-    return {"table": name, "engine": "spark"}
-
-
 @pytest.fixture(scope="module")
 def tables(evidence: Path, spark_table: MakeTable) -> dict[str, str]:
     return {n: spark_table(f"parity_{n}", evidence / f"{n}.parquet") for n in ("train", "validation", "serving")}
-
-
-def _same(a: Any, b: Any, where: str = "", names: dict[str, str] | None = None) -> None:
-    """Equal, floats within PSI_TOLERANCE (relative or absolute), ints exactly.
-
-    ``names`` maps a file's name to its table's (``train.parquet`` -> ``spark:...``).
-    """
-    if isinstance(a, str) and names:
-        a = names.get(a, a)
-    if isinstance(a, dict):
-        assert isinstance(b, dict) and a.keys() == b.keys(), where
-        for k in a:
-            _same(a[k], b[k], f"{where}.{k}", names)
-    elif isinstance(a, list):
-        assert isinstance(b, list) and len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _same(x, y, f"{where}[{i}]", names)
-    elif isinstance(a, float) or isinstance(b, float):
-        assert math.isclose(a, b, rel_tol=PSI_TOLERANCE, abs_tol=PSI_TOLERANCE), (where, a, b)
-    else:
-        assert a == b, (where, a, b)
 
 
 def _findings(ctx: Any) -> dict[str, Finding]:
@@ -128,7 +103,7 @@ def test_data_readiness_gives_the_same_verdicts_on_duckdb_and_spark(
         as_of=AS_OF,
     )
     spark = make_ctx(
-        _dossier(*(_spark_ref(tables[n]) for n in ("train", "validation", "serving"))),
+        _dossier(*(spark_ref(tables[n]) for n in ("train", "validation", "serving"))),
         base_dir=evidence,
         as_of=AS_OF,
     )
@@ -136,7 +111,7 @@ def test_data_readiness_gives_the_same_verdicts_on_duckdb_and_spark(
     names = {f"{n}.parquet": f"spark:{tables[n]}" for n in tables}
     for check in DATA_CHECKS:
         assert on_spark[check].outcome is on_duckdb[check].outcome, (check, on_spark[check].message)
-        _same(on_duckdb[check].measured, on_spark[check].measured, check, names)
+        assert_same(on_duckdb[check].measured, on_spark[check].measured, check, names, PSI_TOLERANCE)
     # The data are made to exercise the checks, not to pass them: several outcomes appear.
     assert len({f.outcome for f in on_duckdb.values()}) >= 3
     assert on_duckdb["DR.DRIFT"].measured, "drift measured nothing"
@@ -149,7 +124,7 @@ def test_profiles_agree_statistic_by_statistic(
         _dossier("train.parquet", "validation.parquet", "serving.parquet"), base_dir=evidence
     )
     spark = make_ctx(
-        _dossier(*(_spark_ref(tables[n]) for n in ("train", "validation", "serving"))),
+        _dossier(*(spark_ref(tables[n]) for n in ("train", "validation", "serving"))),
         base_dir=evidence,
     )
     for load in (train_profile, validation_profile, serving_profile):
@@ -157,7 +132,12 @@ def test_profiles_agree_statistic_by_statistic(
         assert local is not None and remote is not None
         assert remote.format == "spark" and remote.source.startswith("spark:")
         skip = {"source", "format", "reference_source", "notes"}
-        _same(local.model_dump(exclude=skip), remote.model_dump(exclude=skip), load.__name__)
+        assert_same(
+            local.model_dump(exclude=skip),
+            remote.model_dump(exclude=skip),
+            load.__name__,
+            tol=PSI_TOLERANCE,
+        )
     train = train_profile(spark)
     assert train is not None and train.duplicate_rows == 90
     assert train.label is not None and sum((train.label.classes or {}).values()) == 3090

@@ -11,6 +11,9 @@ import pytest
 from langgraph_gates.dossier import TableRef, validate_dossier
 from langgraph_gates.errors import DossierError
 from langgraph_gates.evidence.spark_sql import to_spark
+from langgraph_gates.gates.data_readiness import write_sections
+
+from ..conftest import MakeCtx
 
 SCHEMA = {"gates_src_1": {"x": "DOUBLE", "c": "VARCHAR", "ts": "TIMESTAMP", "Age": "INTEGER"}}
 
@@ -51,6 +54,21 @@ def test_a_where_that_names_a_select_alias_is_expanded() -> None:
     assert "WHERE NOT CAST(`gates_src_1`.`c` AS STRING) IS NULL" in out
 
 
+def test_a_value_not_in_the_list_has_no_position_on_either_engine() -> None:
+    # DuckDB's list_position gives NULL for a value not in the list; array_position gives 0.
+    out = spark("SELECT coalesce(list_position(['a', 'b'], \"c\"), -1) FROM gates_src_1")
+    assert "NULLIF(ARRAY_POSITION(ARRAY('a', 'b'), `gates_src_1`.`c`), 0)" in out
+    assert "LIST_POSITION" not in out
+
+
+def test_the_overlap_semi_join_and_window_totals_translate() -> None:
+    out = spark(
+        "WITH v AS (SELECT hash(x) AS h, count(*) OVER () AS n FROM gates_src_1) "
+        "SELECT count(*) FROM v SEMI JOIN v AS w USING (h)"
+    )
+    assert "SEMI JOIN" in out and "COUNT(*) OVER ()" in out
+
+
 def test_placeholders_are_bound_as_literals() -> None:
     out = spark('SELECT list_contains(?, "c") FROM gates_src_1', ["a", "it's"])
     assert "ARRAY_CONTAINS(ARRAY('a', 'it''s'), `gates_src_1`.`c`)" in out.replace("\\'", "''")
@@ -74,7 +92,11 @@ def test_a_table_outside_the_schema_is_refused() -> None:
 def test_the_dossier_takes_a_spark_table_for_data_and_predictions() -> None:
     d = validate_dossier(
         {
-            "data": {"train": {"table": "cat.db.train", "engine": "spark"}, "serving": "s.csv"},
+            "data": {
+                "train": {"table": "cat.db.train", "engine": "spark"},
+                "test": {"table": "cat.db.test", "engine": "spark"},
+                "serving": "s.csv",
+            },
             "performance": {"predictions": {"table": "cat.db.preds", "engine": "spark"}},
         }
     )
@@ -82,6 +104,13 @@ def test_the_dossier_takes_a_spark_table_for_data_and_predictions() -> None:
     assert str(d.data.train) == "spark:cat.db.train"
     # A table is no path: only the file is path-checked against the dossier's folder.
     assert list(d.path_fields()) == [("data.serving", "s.csv")]
+
+
+def test_the_data_readiness_section_names_a_test_table(make_ctx: MakeCtx) -> None:
+    test = {"table": "cat.db.test", "engine": "spark"}
+    ctx = make_ctx({"data": {"train": "train.parquet", "test": test}})
+    files = write_sections(ctx, [])["Data sources and ownership"]
+    assert "train: train.parquet" in files and "test: spark:cat.db.test" in files
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,10 @@
 """A Spark table that cannot be used fails closed, with one line, before any server is needed.
 
 Each way in gives an ``error`` finding (never ``missing`` or ``pass``): no server configured,
-a server that does not answer, a URL that is not Spark Connect's, and the checks that read
-rows themselves (leakage, proxies, predictions), which do not run on Spark yet. The failures
-that need a live server (a missing table, data on two engines) are in tests/spark.
+a server that does not answer, a URL that is not Spark Connect's, and the same for the checks
+that read rows themselves (leakage, overlap, proxies); predictions from a table do not run on
+Spark yet. The failures that need a live server (a missing table, data on two engines) are in
+tests/spark.
 """
 
 from __future__ import annotations
@@ -70,17 +71,31 @@ def test_gates_spark_remote_wins_over_spark_remote(
     ("check", "dossier"),
     [
         ("FE.SPLIT_OVERLAP", {"train": TABLE, "validation": "validation.parquet"}),
-        ("FE.TARGET_LEAKAGE", {"train": "train.parquet", "validation": TABLE}),
+        ("FE.SPLIT_OVERLAP", {"train": "train.parquet", "validation": TABLE}),
+        ("FE.TARGET_LEAKAGE", {"train": TABLE}),
+        ("FE.PROXY", {"train": TABLE, "sensitive": ["s"]}),
     ],
 )
-def test_checks_that_read_rows_fail_closed_on_a_table(
+def test_checks_that_read_rows_need_a_server_for_a_table(
     make_ctx: MakeCtx, parquet: WriteTable, check: str, dossier: dict[str, Any]
 ) -> None:
     for name in ("train.parquet", "validation.parquet"):
         parquet(name, {"x": [float(i) for i in range(40)], "y": [i % 2 for i in range(40)]})
     finding = run_one(check_spec(check), make_ctx(data_dossier(**dossier)))
     assert finding.outcome is Outcome.ERROR
-    assert "Spark table" in finding.message
+    assert "needs a Spark Connect server" in finding.message and "\n" not in finding.message
+
+
+@pytest.mark.usefixtures("no_remote")
+def test_an_unusable_validation_table_leaves_leakage_scored_out_of_fold(
+    make_ctx: MakeCtx, parquet: WriteTable
+) -> None:
+    # As an unreadable validation file does: the training rows alone still score every feature.
+    parquet("train.parquet", {"c": [str(i % 3) for i in range(60)], "y": [i % 2 for i in range(60)]})
+    ctx = make_ctx(data_dossier(train="train.parquet", validation=TABLE))
+    finding = run_one(check_spec("FE.TARGET_LEAKAGE"), ctx)
+    assert finding.outcome is not Outcome.ERROR, finding.message
+    assert finding.measured["categorical_scoring"] == "out_of_fold"
 
 
 def test_predictions_from_a_table_fail_closed(make_ctx: MakeCtx) -> None:
