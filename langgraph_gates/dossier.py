@@ -296,7 +296,8 @@ class Performance(_Section):
     predictions: str | TableRef | None = Field(
         default=None,
         description="Predictions file (CSV or Parquet): y_true, y_pred and/or y_score, optional split and group columns. "
-        "A Spark table ({table: ..., engine: spark}) is accepted but not read yet (an error finding).",
+        "Or a Spark table with those columns ({table: catalog.schema.table, engine: spark}; its needed columns come "
+        "to the reviewing process, up to policy.performance.max_table_prediction_rows rows).",
     )
     metrics: str | None = Field(
         default=None,
