@@ -77,6 +77,12 @@ bench-champion: $(STAMP)
 bench-spark: $(STAMP)
 	$(BIN)/python benchmarks/bench_spark.py
 
+.PHONY: bench-spark-predictions
+## bench-spark-predictions: client time and peak memory of reading predictions from Spark tables of
+## growing size (every row's needed columns come to the client); results in benchmarks/spark_predictions.md
+bench-spark-predictions: $(STAMP)
+	$(BIN)/python benchmarks/bench_spark_predictions.py
+
 reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py
 

@@ -253,7 +253,7 @@ class PerformancePolicy(_Section):
     )
     slice_min_rows: int = Field(default=30, ge=1, description="Smallest slice that is judged.")
     max_table_prediction_rows: int = Field(
-        default=5_000_000,
+        default=2_000_000,
         ge=1,
         description="Most rows of a predictions table on Spark brought to the reviewing "
         "process (a few columns of each: the metrics need every prediction); a bigger table "
