@@ -19,6 +19,11 @@ PARTS = [
     ("dossier.md", "Large dossier: one review of 5 MB", "make bench-dossier"),
     ("champion.md", "Champion comparison: paired bootstrap", "make bench-champion"),
     ("spark.md", "Spark Connect: client memory as the table grows", "make bench-spark"),
+    (
+        "spark_predictions.md",
+        "Spark Connect: predictions read from a table",
+        "make bench-spark-predictions",
+    ),
 ]
 
 

@@ -295,9 +295,8 @@ class Performance(_Section):
 
     predictions: str | TableRef | None = Field(
         default=None,
-        description="Predictions file (CSV or Parquet): y_true, y_pred and/or y_score, optional split and group columns. "
-        "Or a Spark table with those columns ({table: catalog.schema.table, engine: spark}; its needed columns come "
-        "to the reviewing process, up to policy.performance.max_table_prediction_rows rows).",
+        description="Predictions file (CSV or Parquet): y_true, y_pred and/or y_score, optional split and group columns; "
+        "or a Spark table of them ({table: catalog.schema.table, engine: spark}; policy.performance.max_table_prediction_rows).",
     )
     metrics: str | None = Field(
         default=None,

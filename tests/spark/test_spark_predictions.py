@@ -20,6 +20,7 @@ import pytest
 
 from langgraph_gates.checks.base import run_check
 from langgraph_gates.checks.catalog import check_spec
+from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence.predictions import read_predictions, read_predictions_table
 from langgraph_gates.evidence.spark_table import open_spark_table
 from langgraph_gates.state import Finding, Outcome
@@ -212,3 +213,17 @@ def test_a_missing_table_is_an_error_for_every_check(make_ctx: MakeCtx) -> None:
     assert {f.outcome for f in findings} == {Outcome.ERROR}
     assert all("no_such_predictions" in f.message and "\n" not in f.message for f in findings)
     assert ctx.evidence.failed.count("open-spark-table") == 1  # opened once, failure reused
+
+
+@pytest.mark.usefixtures("spark_remote")
+def test_a_table_rewritten_while_it_is_read_is_an_error(
+    evidence: Path, tmp_path: Path, spark_table: MakeTable
+) -> None:
+    name = spark_table("preds_changing", evidence / "predictions.parquet")
+    opened = open_spark_table(name)  # 2,400 rows counted here
+    write_parquet(tmp_path, "fewer.parquet", _predictions(100, seed=6))
+    spark_table("preds_changing", tmp_path / "fewer.parquet")  # rewritten before the read
+    with pytest.raises(EvidenceError) as caught:
+        read_predictions_table(opened, max_rows=10_000, group_columns=GROUPS)
+    # Spark refuses the vanished files itself; the reader's own count check is the backstop.
+    assert caught.value.source == f"spark:{name}" and "\n" not in caught.value.one_line()

@@ -339,7 +339,9 @@ def _read(q: _Query, group_columns: Sequence[str]) -> PredictionFrame:
     except duckdb.Error as exc:
         raise EvidenceError(_unreadable(exc, q), source=q.source) from None
     fetched = len(next(iter(data.values()))) if data else rows
-    if fetched != rows:  # a table written to between opening and reading: not one snapshot
+    # A backstop: a table rewritten between opening and reading. (Spark itself refuses a view
+    # whose files vanished, and an append after opening is not seen by the open view.)
+    if fetched != rows:
         msg = f"changed while it was read ({rows} rows counted, {fetched} fetched); review again"
         raise EvidenceError(msg, source=q.source)
 
