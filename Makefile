@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: demo test lint studio examples bench bench-evidence bench-llm reliability clean \
-	bench-artifacts bench-artifacts-venv bench-dossier bench-champion bench-spark bench-spark-evidence
+	bench-artifacts bench-artifacts-venv bench-dossier bench-champion bench-spark bench-spark-evidence bench-spark-predictions
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -84,6 +84,12 @@ bench-spark-evidence: $(STAMP)
 	$(BIN)/python benchmarks/bench_evidence.py --sizes 1000000,10000000 \
 		--variants gates,gates-spark --output benchmarks/spark_evidence.md \
 		--title "The 10M-row evidence set on DuckDB and on Spark Connect"
+
+
+## bench-spark-predictions: client time and peak memory of reading predictions from Spark tables of
+## growing size (every row's needed columns come to the client); results in benchmarks/spark_predictions.md
+bench-spark-predictions: $(STAMP)
+	$(BIN)/python benchmarks/bench_spark_predictions.py
 
 reliability: $(STAMP)
 	$(BIN)/python benchmarks/reliability.py

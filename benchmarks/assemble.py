@@ -24,6 +24,11 @@ PARTS = [
         "The 10M-row evidence set on DuckDB and on Spark Connect",
         "make bench-spark-evidence",
     ),
+    (
+        "spark_predictions.md",
+        "Spark Connect: predictions read from a table",
+        "make bench-spark-predictions",
+    ),
 ]
 
 

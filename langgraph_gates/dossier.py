@@ -294,8 +294,8 @@ class Performance(_Section):
 
     predictions: str | TableRef | None = Field(
         default=None,
-        description="Predictions file (CSV or Parquet): y_true, y_pred and/or y_score, optional split and group columns. "
-        "A Spark table ({table: ..., engine: spark}) is accepted but not read yet (an error finding).",
+        description="Predictions file (CSV or Parquet): y_true, y_pred and/or y_score, optional split and group columns; "
+        "or a Spark table of them ({table: catalog.schema.table, engine: spark}; policy.performance.max_table_prediction_rows).",
     )
     metrics: str | None = Field(
         default=None,

@@ -252,6 +252,13 @@ class PerformancePolicy(_Section):
         "[0, 1] (AUC, accuracy, F1, ...), relative for error metrics (RMSE, log loss, ...).",
     )
     slice_min_rows: int = Field(default=30, ge=1, description="Smallest slice that is judged.")
+    max_table_prediction_rows: int = Field(
+        default=2_000_000,
+        ge=1,
+        description="Most rows of a predictions table on Spark brought to the reviewing "
+        "process (a few columns of each: the metrics need every prediction); a bigger table "
+        "is an error. Files are not capped.",
+    )
     baseline_tolerance: float = Field(
         default=0.005,
         ge=0,

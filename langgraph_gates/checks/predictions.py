@@ -1,6 +1,6 @@
 """Performance checks computed from the predictions file: calibration and slice gaps.
 
-The file is read once per content and policy (:func:`load_predictions`, cached in the evidence
+The predictions (a file, or a table on Spark) are read once per content and policy (:func:`load_predictions`, cached in the evidence
 store) into a :class:`~langgraph_gates.evidence.predictions.PredictionsSummary` that these
 checks, the fairness checks and the success-criteria / overfitting checks of
 :mod:`langgraph_gates.checks.metrics_file` all read. The file format is documented in
@@ -9,20 +9,25 @@ checks, the fairness checks and the success-criteria / overfitting checks of
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+
 from pydantic import JsonValue
 
 from langgraph_gates.checks.base import CheckContext, Verdict, error, judged, missing
 from langgraph_gates.dossier import TableRef
-from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence.predictions import (
+    PredictionFrame,
     PredictionsSummary,
     SliceColumn,
     SliceGroup,
     is_bounded,
     read_predictions,
+    read_predictions_table,
     summarize_predictions,
     summary_params,
 )
+from langgraph_gates.evidence.spark_table import open_spark_table
 from langgraph_gates.state import EvidenceRef, Outcome
 
 __all__ = [
@@ -36,28 +41,24 @@ _FIELD = "performance.predictions"
 
 
 def load_predictions(ctx: CheckContext) -> PredictionsSummary | None:
-    """The dossier's predictions file, summarised and cached; ``None`` when none is referenced.
+    """The dossier's predictions (a file or a Spark table), summarised and cached.
+
+    Returns ``None`` when none are referenced.
 
     Raises:
-        EvidenceError: the file is referenced but cannot be read or does not fit the task.
+        EvidenceError: the predictions are referenced but cannot be read or do not fit the task.
     """
     value = ctx.dossier.performance.predictions
     if not value:
         return None
-    if isinstance(value, TableRef):
-        # The metrics need every prediction in memory (AUC, calibration, groups); reading a
-        # cluster table whole is what the Spark path must not do, so it fails closed for now.
-        msg = "is a Spark table; predictions are read from files only so far (export to Parquet)"
-        raise EvidenceError(msg, source=str(value), field=_FIELD)
-    path = ctx.path(_FIELD, value)
     sensitive = list(ctx.dossier.data.sensitive_attributes or [])
     slices = list(ctx.dossier.performance.slices)
     criteria = [c.metric for c in ctx.dossier.problem.success_criteria]
     task = ctx.dossier.model.task
     favorable = ctx.dossier.responsible_ai.favorable_label
+    groups = [*slices, *sensitive]
 
-    def compute() -> PredictionsSummary:
-        frame = read_predictions(path, source=value, group_columns=[*slices, *sensitive])
+    def summarize(frame: PredictionFrame) -> PredictionsSummary:
         return summarize_predictions(
             frame,
             task=task,
@@ -72,7 +73,41 @@ def load_predictions(ctx: CheckContext) -> PredictionsSummary | None:
     params = summary_params(
         task=task, sensitive=sensitive, slices=slices, criteria=criteria, favorable=favorable
     )
+    if isinstance(value, TableRef):
+        return _table_summary(ctx, value, params, groups, summarize)
+    path = ctx.path(_FIELD, value)
+
+    def compute() -> PredictionsSummary:
+        return summarize(read_predictions(path, source=value, group_columns=groups))
+
     return ctx.evidence.cached("predictions", [path], PredictionsSummary, compute, params=params)
+
+
+def _table_summary(
+    ctx: CheckContext,
+    ref: TableRef,
+    params: str,
+    groups: list[str],
+    summarize: Callable[[PredictionFrame], PredictionsSummary],
+) -> PredictionsSummary:
+    """A predictions table's summary, cached in memory for this review only.
+
+    A table has no content hash: the key holds what opening it reads (columns and row count),
+    and a failure to open it is remembered for the review, as for the data tables.
+    """
+    table = ctx.evidence.attempt(
+        "open-spark-table", [], lambda: open_spark_table(ref.table), params=str(ref)
+    )
+    cap = ctx.policy.performance.max_table_prediction_rows
+    key = json.dumps([params, table.display, table.columns, table.n_rows, cap])
+
+    def compute() -> PredictionsSummary:
+        frame = read_predictions_table(table, max_rows=cap, group_columns=groups)
+        return summarize(frame)
+
+    return ctx.evidence.cached(
+        "predictions", [], PredictionsSummary, compute, params=key, persist=False
+    )
 
 
 def usable_predictions(

@@ -40,6 +40,9 @@ slice column that is absent does not raise; it is listed in
 
 The file is read with DuckDB (column projection, no pandas round trip and no pickle); the
 summary is a small Pydantic value that the evidence store caches by file content and policy.
+The predictions may also be a table on a Spark cluster (``{table: ..., engine: spark}``): the
+same queries run there (:func:`read_predictions_table`), the needed columns of every row come
+back, and the summary is cached for the review only (a table has no content hash).
 
 One private module per job: :mod:`._read` (the file to arrays), :mod:`._metrics` (metric names,
 metrics, calibration), :mod:`._fairness` (groups and their rates) and :mod:`._summary` (the
@@ -73,6 +76,7 @@ from langgraph_gates.evidence.predictions._read import (
     HELD_OUT_SPLITS,
     PredictionFrame,
     read_predictions,
+    read_predictions_table,
 )
 from langgraph_gates.evidence.predictions._summary import (
     PredictionsSummary,
@@ -107,6 +111,7 @@ __all__ = [
     "higher_is_better",
     "is_bounded",
     "read_predictions",
+    "read_predictions_table",
     "slice_gap",
     "summarize_predictions",
     "summary_params",

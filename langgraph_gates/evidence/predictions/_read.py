@@ -1,4 +1,16 @@
-"""Reading a predictions file: only the needed columns, as arrays, with one-line reasons."""
+"""Reading predictions: only the needed columns, as arrays, with one-line reasons.
+
+The predictions are a local file (read with DuckDB) or a table on a Spark cluster (the same
+SQL, translated and run there through :func:`~langgraph_gates.evidence.engine.run_scan`). Either
+way the SELECT list, the text-sample query and every check on the values are defined once here,
+so a table and a file holding the same rows give the same :class:`PredictionFrame`.
+
+What comes back to this process is the needed columns of every row (labels, decisions, scores,
+split and group columns: a few numbers per row), because AUC, calibration and group rates are
+computed on the arrays. That holds for a table as for a file: the Spark path pushes the column
+projection and casts to the cluster, not the statistics. A table bigger than
+``policy.performance.max_table_prediction_rows`` is refused before any row is fetched.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +18,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
 
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence._duck import connect, duck_error, ident, type_family
+from langgraph_gates.evidence.engine import Connection, run_scan
+from langgraph_gates.evidence.spark_table import SparkTable
 
 __all__ = [
     "ALL_ROWS",
@@ -24,6 +39,7 @@ __all__ = [
     "PredictionFrame",
     "plain",
     "read_predictions",
+    "read_predictions_table",
 ]
 
 Y_TRUE, Y_PRED, Y_SCORE, SPLIT = "y_true", "y_pred", "y_score", "split"
@@ -54,7 +70,7 @@ _PARQUET_SUFFIXES = (".parquet", ".pq")
 
 @dataclass
 class PredictionFrame:
-    """The needed columns of a predictions file as arrays (never the whole file)."""
+    """The needed columns of a predictions file or table as arrays (never the other columns)."""
 
     source: str
     rows: int
@@ -80,7 +96,7 @@ def _relation(path: Path, source: str) -> str:
     raise EvidenceError(msg, source=source)
 
 
-def _conversion_reason(exc: BaseException, path: Path, source: str) -> tuple[str, str | None]:
+def _conversion_reason(exc: BaseException, q: _Query) -> tuple[str, str | None]:
     """A one-line reason for DuckDB's conversion error, and the column it names."""
     text = str(exc)
     col = re.search(r'converting column "([^"]+)"', text)
@@ -92,29 +108,25 @@ def _conversion_reason(exc: BaseException, path: Path, source: str) -> tuple[str
             f"holds text ({val.group(1)[:40]!r}){where}; expected numbers",
             col.group(1),
         )
-    return _unreadable(exc, path, source), None
+    return _unreadable(exc, q), None
 
 
-def _unreadable(exc: BaseException, path: Path, source: str) -> str:
-    return f"cannot be read: {duck_error(exc, path, source)}"
+def _unreadable(exc: BaseException, q: _Query) -> str:
+    assert q.path is not None  # only DuckDB raises duckdb.Error, and only for a file
+    return f"cannot be read: {duck_error(exc, q.path, q.source)}"
 
 
-def _fetch(
-    con: duckdb.DuckDBPyConnection, relation: str, path: Path, selects: Sequence[str]
-) -> dict[str, np.ndarray]:
-    sql = f"SELECT {', '.join(selects)} FROM {relation}"
-    return con.execute(sql, [str(path)]).fetchnumpy()
+def _fetch(q: _Query, selects: Sequence[str]) -> dict[str, np.ndarray]:
+    return q.run(f"SELECT {', '.join(selects)} FROM {q.relation}").fetchnumpy()
 
 
-def _text_sample(
-    con: duckdb.DuckDBPyConnection, relation: str, path: Path, column: str
-) -> str | None:
-    q = ident(column)
+def _text_sample(q: _Query, column: str) -> str | None:
+    c = ident(column)
     sql = (
-        f"SELECT {q} FROM {relation} WHERE {q} IS NOT NULL "
-        f"AND TRY_CAST({q} AS DOUBLE) IS NULL LIMIT 1"
+        f"SELECT {c} FROM {q.relation} WHERE {c} IS NOT NULL "
+        f"AND TRY_CAST({c} AS DOUBLE) IS NULL LIMIT 1"
     )
-    row = con.execute(sql, [str(path)]).fetchone()
+    row = q.run(sql).fetchone()
     return None if row is None else str(row[0])
 
 
@@ -146,17 +158,59 @@ def read_predictions(
         raise EvidenceError("predictions file is empty", source=source)
     relation = _relation(path, source)
     with connect() as con:
-        return _read(_Query(con, relation, path, source), group_columns)
+        return _read(_Query(con, relation, source, path=path), group_columns)
+
+
+def read_predictions_table(
+    table: SparkTable, *, max_rows: int, group_columns: Sequence[str] = ()
+) -> PredictionFrame:
+    """Read the columns the checks need from a predictions table on Spark.
+
+    The queries are the file's (:func:`read_predictions`), run on the cluster; the needed
+    columns of every row then come to this process, as from a file.
+
+    Args:
+        table: the opened table (its columns and row count are known).
+        max_rows: the most rows brought to this process; a bigger table is refused.
+        group_columns: sensitive and slice columns to read if present.
+
+    Raises:
+        EvidenceError: the table is too big, the server fails, or a required column is
+            absent, empty or holds text where numbers are expected (as for a file).
+    """
+    if table.n_rows > max_rows:
+        msg = (
+            f"has {table.n_rows:,} rows, more than the {max_rows:,} that "
+            "policy.performance.max_table_prediction_rows lets this process fetch (the metrics "
+            "need every row's prediction): point the dossier at a held-out sample, or raise "
+            "the limit"
+        )
+        raise EvidenceError(msg, source=table.display)
+
+    def read(con: Connection) -> PredictionFrame:
+        return _read(_Query(con, table.relation, table.display, table=table), group_columns)
+
+    frame: PredictionFrame = run_scan([table], read)
+    return frame
 
 
 @dataclass(frozen=True)
 class _Query:
-    """One open predictions file: the connection, its ``read_*`` relation and its names."""
+    """One open predictions source: the connection its SQL runs on, its relation and names.
 
-    con: duckdb.DuckDBPyConnection
+    A file's relation is a ``read_*(?)`` call bound to ``path``; a table's is its Spark view
+    (``table``), whose columns and row count were read when it was opened.
+    """
+
+    con: Connection
     relation: str
-    path: Path
     source: str
+    path: Path | None = None
+    table: SparkTable | None = None
+
+    def run(self, sql: str) -> Any:
+        """Run one of the queries below on this source (the path bound for a file)."""
+        return self.con.execute(sql, [] if self.path is None else [str(self.path)])
 
 
 @dataclass
@@ -172,12 +226,17 @@ class _Plan:
 
 def _describe(q: _Query) -> tuple[list[str], dict[str, tuple[str, str]], int]:
     """Column names, ``lower name -> (name, type)`` and the row count; refuses unusable files."""
-    try:
-        described = q.con.execute(f"DESCRIBE SELECT * FROM {q.relation}", [str(q.path)]).fetchall()
-        counted = q.con.execute(f"SELECT count(*) FROM {q.relation}", [str(q.path)]).fetchone()
-    except duckdb.Error as exc:
-        raise EvidenceError(_unreadable(exc, q.path, q.source), source=q.source) from None
-    rows = int(counted[0]) if counted else 0
+    if q.table is not None:
+        # Described and counted when the table was opened (as DuckDB type names).
+        described: list[tuple[Any, ...]] = list(q.table.columns)
+        rows = q.table.n_rows
+    else:
+        try:
+            described = q.run(f"DESCRIBE SELECT * FROM {q.relation}").fetchall()
+            counted = q.run(f"SELECT count(*) FROM {q.relation}").fetchone()
+        except duckdb.Error as exc:
+            raise EvidenceError(_unreadable(exc, q), source=q.source) from None
+        rows = int(counted[0]) if counted else 0
     columns = [str(r[0]) for r in described]
     types = {str(r[0]).lower(): (str(r[0]), str(r[1])) for r in described}
     if Y_PRED not in types and Y_SCORE not in types:
@@ -187,7 +246,7 @@ def _describe(q: _Query) -> tuple[list[str], dict[str, tuple[str, str]], int]:
     # Text in a score column is always wrong; say which value, not DuckDB's whole message.
     # (A column typed as text without any text value is all empty: reported later as such.)
     if Y_SCORE in types and type_family(types[Y_SCORE][1]) != "numeric":
-        sample = _text_sample(q.con, q.relation, q.path, types[Y_SCORE][0])
+        sample = _text_sample(q, types[Y_SCORE][0])
         if sample is not None:
             msg = f"holds text ({sample[:40]!r}); expected probabilities in [0, 1]"
             raise EvidenceError(msg, source=q.source, field=Y_SCORE)
@@ -273,12 +332,18 @@ def _read(q: _Query, group_columns: Sequence[str]) -> PredictionFrame:
     plan = _plan(types, group_columns)
     selects = [f"{expr} AS {ident(alias)}" for alias, expr in plan.wanted.items()]
     try:
-        data = _fetch(q.con, q.relation, q.path, selects)
+        data = _fetch(q, selects)
     except duckdb.ConversionException as exc:
-        reason, column = _conversion_reason(exc, q.path, q.source)
+        reason, column = _conversion_reason(exc, q)
         raise EvidenceError(reason, source=q.source, field=column) from None
     except duckdb.Error as exc:
-        raise EvidenceError(_unreadable(exc, q.path, q.source), source=q.source) from None
+        raise EvidenceError(_unreadable(exc, q), source=q.source) from None
+    fetched = len(next(iter(data.values()))) if data else rows
+    # A backstop: a table rewritten between opening and reading. (Spark itself refuses a view
+    # whose files vanished, and an append after opening is not seen by the open view.)
+    if fetched != rows:
+        msg = f"changed while it was read ({rows} rows counted, {fetched} fetched); review again"
+        raise EvidenceError(msg, source=q.source)
 
     def required(key: str) -> np.ndarray | None:
         return _required(data, key, plan, rows, q.source) if key in data else None

@@ -98,11 +98,18 @@ def test_an_unusable_validation_table_leaves_leakage_scored_out_of_fold(
     assert finding.measured["categorical_scoring"] == "out_of_fold"
 
 
-def test_predictions_from_a_table_fail_closed(make_ctx: MakeCtx) -> None:
+@pytest.mark.usefixtures("no_remote")
+@pytest.mark.parametrize(
+    "check", ["MP.CALIBRATION", "MP.SUCCESS_CRITERIA_MET", "RAI.DISPARATE_IMPACT"]
+)
+def test_predictions_from_a_table_need_a_server(make_ctx: MakeCtx, check: str) -> None:
     dossier = {
         "model": {"task": "binary_classification"},
+        "problem": {"success_criteria": [{"metric": "roc_auc", "threshold": 0.8}]},
+        "data": {"sensitive_attributes": ["sex"]},
         "performance": {"predictions": {"table": "cat.db.preds", "engine": "spark"}},
     }
-    finding = run_one(check_spec("MP.CALIBRATION"), make_ctx(dossier))
+    finding = run_one(check_spec(check), make_ctx(dossier))
     assert finding.outcome is Outcome.ERROR
-    assert "spark:cat.db.preds" in finding.message and "Spark table" in finding.message
+    assert "spark:cat.db.preds" in finding.message and "--spark-remote" in finding.message
+    assert "\n" not in finding.message
