@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 import yaml
 
@@ -44,9 +45,17 @@ def _outcomes(report: dict[str, Any], gate: str) -> dict[str, str]:
     return {f["check_id"]: f["outcome"] for f in found["findings"]}
 
 
+def _as_parquet(csv: Path) -> Path:
+    """The predictions CSV as Parquet, read as the predictions reader reads a CSV (DuckDB)."""
+    target = csv.with_suffix(".parquet")
+    duckdb.sql(f"COPY (SELECT * FROM read_csv('{csv}', header = true)) TO '{target}'")
+    return target
+
+
 def test_a_dossier_of_spark_tables_reviews_end_to_end(
     tmp_path: Path, spark_table: MakeTable, spark_connect: Any
 ) -> None:
+    """The issue's bar: data and predictions as tables, the same statuses as on the files."""
     files = tmp_path / "files"
     shutil.copytree(EXAMPLES / "churn", files)
     tables = tmp_path / "tables"
@@ -55,20 +64,26 @@ def test_a_dossier_of_spark_tables_reviews_end_to_end(
     for field, stem in DATA.items():
         name = spark_table(f"churn_{stem}", files / "data" / f"{stem}.parquet")
         dossier["data"][field] = {"table": name, "engine": "spark"}
+    predictions = spark_table("churn_predictions", _as_parquet(files / "eval" / "predictions.csv"))
+    dossier["performance"]["predictions"] = {"table": predictions, "engine": "spark"}
     (tables / "dossier.yaml").write_text(yaml.safe_dump(dossier, sort_keys=False))
     shutil.rmtree(tables / "data")  # nothing to read on this machine: the rows are on Spark
+    (tables / "eval" / "predictions.csv").unlink()
 
     on_files = _review(files)
     on_spark = _review(tables, "--spark-remote", spark_connect.url)
 
-    for gate in ("data_readiness", "feature_engineering"):
-        on_tables = _outcomes(on_spark, gate)
-        assert on_tables == _outcomes(on_files, gate), gate
-        assert "error" not in on_tables.values(), gate
-    # The rows that leakage, overlap and proxies read came from Spark, not from a file.
-    assert {"FE.TARGET_LEAKAGE", "FE.SPLIT_OVERLAP", "FE.PROXY"} <= set(on_tables)
+    assert on_spark["recommendation"] == on_files["recommendation"]
+    for gate in on_files["gates"]:
+        on_tables = _outcomes(on_spark, gate["id"])
+        assert on_tables == _outcomes(on_files, gate["id"]), gate["id"]
+        assert "error" not in on_tables.values(), gate["id"]
+    statuses = {g["id"]: g["status"] for g in on_spark["gates"]}
+    assert statuses == {g["id"]: g["status"] for g in on_files["gates"]}
+    # The rows that leakage, overlap, proxies and the predictions checks read came from Spark.
     text = json.dumps(on_spark)
     assert "spark:spark_catalog.default.churn_train" in text
+    assert "spark:spark_catalog.default.churn_predictions" in text
 
 
 @pytest.mark.usefixtures("spark_remote")
