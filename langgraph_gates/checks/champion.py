@@ -19,12 +19,18 @@ When evidence is missing or broken, fail closed:
   interval, so at best ``warn``; RAI.GROUP_REGRESSION is ``missing`` (groups need rows);
 * a champion file or column that is unreadable, misaligned with the candidate's rows (row
   count, key, a differing ``y_true``) or empty: ``error``, which counts as ``fail``;
-* a slice or sensitive column that is not in the predictions file: ``error``.
+* a slice or sensitive column that is not in the predictions file: ``error``;
+* the candidate's predictions a Spark table and the champion's a file (two engines): ``error``.
+
+A candidate's Spark table is compared on the cluster (the champion as columns of the table),
+with the same SQL translated; its result is kept in memory for the review only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from pydantic import JsonValue
 
@@ -32,7 +38,6 @@ from langgraph_gates.checks._text import is_documented
 from langgraph_gates.checks.base import CheckContext, Verdict, error, judged, missing, ok
 from langgraph_gates.checks.metrics_file import split_metrics
 from langgraph_gates.dossier import TableRef
-from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence.champion import (
     BootstrapSettings,
     ChampionComparison,
@@ -42,6 +47,7 @@ from langgraph_gates.evidence.champion import (
     compare_champion,
 )
 from langgraph_gates.evidence.predictions import canonical_metric, higher_is_better, is_bounded
+from langgraph_gates.evidence.spark_table import SparkTable, open_spark_table
 from langgraph_gates.policy import Policy
 from langgraph_gates.state import EvidenceRef, Outcome, Threshold
 
@@ -158,19 +164,15 @@ def load_comparison(ctx: CheckContext, purpose: str) -> ChampionComparison | Ver
             evidence=EvidenceRef(source="performance.predictions"),
         )
     cand = ctx.dossier.performance.predictions
-    if isinstance(cand, TableRef):  # rows are paired in DuckDB: files only, so far
-        msg = "is a Spark table; the champion comparison reads files only so far: export it to Parquet"
-        raise EvidenceError(msg, source=str(cand), field="performance.predictions")
-    cand_path = ctx.path("performance.predictions", cand)
     groups = [*ctx.dossier.performance.slices, *(ctx.dossier.data.sensitive_attributes or [])]
     metrics = _metrics(ctx, task)
     pol = ctx.policy.champion
     settings = BootstrapSettings(pol.bootstrap_samples, pol.seed, pol.auc_bins)
-    files = [cand_path] + ([source.path] if source.path else [])
+    params = repr((source, task, metrics, groups, settings, pol.confidence_level))
 
-    def compute() -> ChampionComparison:
+    def compare(candidate: tuple[Path, str] | SparkTable) -> ChampionComparison:
         return compare_champion(
-            (cand_path, cand),
+            candidate,
             source,
             task=task,
             metrics=metrics,
@@ -180,8 +182,36 @@ def load_comparison(ctx: CheckContext, purpose: str) -> ChampionComparison | Ver
             null_values=ctx.policy.data.csv_null_values,
         )
 
-    params = repr((source, task, metrics, groups, settings, pol.confidence_level))
-    return ctx.evidence.cached("champion", files, ChampionComparison, compute, params=params)
+    if isinstance(cand, TableRef):
+        return _table_comparison(ctx, cand, params, compare)
+    cand_path = ctx.path("performance.predictions", cand)
+    files = [cand_path] + ([source.path] if source.path else [])
+    return ctx.evidence.cached(
+        "champion", files, ChampionComparison, lambda: compare((cand_path, cand)), params=params
+    )
+
+
+def _table_comparison(
+    ctx: CheckContext,
+    ref: TableRef,
+    params: str,
+    compare: Callable[[SparkTable], ChampionComparison],
+) -> ChampionComparison:
+    """The comparison on a candidate's Spark table, cached in memory for this review only.
+
+    The table is opened once per review (shared with the predictions checks); the key holds
+    what opening it read (columns and row count), as for the predictions summary.
+
+    Raises:
+        EvidenceError: the table cannot be opened or compared, or the champion is a file.
+    """
+    table = ctx.evidence.attempt(
+        "open-spark-table", [], lambda: open_spark_table(ref.table), params=str(ref)
+    )
+    key = json.dumps([params, table.display, table.columns, table.n_rows])
+    return ctx.evidence.cached(
+        "champion", [], ChampionComparison, lambda: compare(table), params=key, persist=False
+    )
 
 
 def _fmt(value: float | None) -> str:

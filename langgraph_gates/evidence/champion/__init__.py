@@ -11,20 +11,29 @@ oriented so that positive means the candidate is better, and its percentile inte
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from pydantic import BaseModel, Field
 
+from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence._duck import connect
-from langgraph_gates.evidence.champion._align import ChampionSource, pair_predictions
+from langgraph_gates.evidence.champion._align import (
+    ChampionSource,
+    PairedTable,
+    pair_predictions,
+)
 from langgraph_gates.evidence.champion._bootstrap import (
     SUPPORTED_METRICS,
     BootstrapSettings,
+    Replicates,
     replicate_metrics,
 )
+from langgraph_gates.evidence.engine import Connection
 from langgraph_gates.evidence.predictions import higher_is_better
+from langgraph_gates.evidence.spark_table import SparkTable, spark_scan
 
 __all__ = [
     "SUPPORTED_METRICS",
@@ -78,6 +87,9 @@ class ChampionComparison(BaseModel):
     absent_columns: list[str] = Field(default_factory=list)
 
 
+_Work = TypeVar("_Work")
+
+
 def _finite(value: float) -> float | None:
     return None if not np.isfinite(value) else float(value)
 
@@ -114,8 +126,38 @@ def _unsupported(task: str, metrics: Sequence[str], has_scores: bool) -> dict[st
     return out
 
 
+def _on_spark(
+    table: SparkTable, champion: ChampionSource, work: Callable[[Connection], _Work]
+) -> _Work:
+    """Run the comparison on the table's Spark session, its ``paired`` view dropped after.
+
+    The view is session-scoped and the session is shared by the process: it is dropped before
+    (a failed run may have left it) and after, so one comparison never reads another's rows.
+
+    Raises:
+        EvidenceError: the champion is a file (rows on two engines cannot be paired), or the
+            server fails.
+    """
+    if champion.path is not None:
+        msg = (
+            "is a Spark table and the champion's predictions a local file: rows on two "
+            "engines cannot be paired (give the champion as columns of the table)"
+        )
+        raise EvidenceError(msg, source=table.display, field="performance.champion")
+
+    def scoped(con: Connection) -> _Work:
+        con.execute("DROP TABLE IF EXISTS paired")
+        try:
+            return work(con)
+        finally:
+            con.execute("DROP TABLE IF EXISTS paired")
+
+    result: _Work = spark_scan([table], scoped)
+    return result
+
+
 def compare_champion(
-    candidate: tuple[Path, str],
+    candidate: tuple[Path, str] | SparkTable,
     champion: ChampionSource,
     *,
     task: str,
@@ -128,7 +170,8 @@ def compare_champion(
     """Pair the two models' predictions and bootstrap their metric differences.
 
     Args:
-        candidate: the candidate's predictions file and its name in the dossier.
+        candidate: the candidate's predictions file and its name in the dossier, or its
+            opened Spark table (then the champion's predictions are columns of that table).
         champion: where the champion's predictions are.
         task: ``binary_classification``, ``multiclass_classification`` or ``regression``.
         metrics: canonical metric names to compare.
@@ -140,15 +183,24 @@ def compare_champion(
     Raises:
         EvidenceError: a file is unreadable or the predictions are misaligned.
     """
-    with connect() as con:
+    display = candidate.display if isinstance(candidate, SparkTable) else candidate[1]
+
+    def work(con: Connection) -> tuple[PairedTable, dict[str, str], list[str], Replicates]:
         paired = pair_predictions(
             con, candidate, champion, group_columns=group_columns, null_values=null_values
         )
         unsupported = _unsupported(task, metrics, paired.has_scores)
         wanted = [m for m in metrics if m not in unsupported]
         reps = replicate_metrics(
-            con, paired, task=task, metrics=wanted, settings=settings, display=candidate[1]
+            con, paired, task=task, metrics=wanted, settings=settings, display=display
         )
+        return paired, unsupported, wanted, reps
+
+    if isinstance(candidate, SparkTable):
+        paired, unsupported, wanted, reps = _on_spark(candidate, champion, work)
+    else:
+        with connect() as con:
+            paired, unsupported, wanted, reps = work(con)
 
     def changes(key: tuple[str, str]) -> list[MetricChange]:
         per = reps.values.get(key, {})
@@ -159,7 +211,7 @@ def compare_champion(
         for col, grp in sorted(k for k in reps.values if k[0])
     ]
     return ChampionComparison(
-        source=candidate[1],
+        source=display,
         champion_source=paired.champion_display,
         split=paired.split,
         rows=paired.rows,

@@ -21,6 +21,8 @@ import duckdb
 
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence._duck import TableFile, ident, literal, open_table, type_family
+from langgraph_gates.evidence.engine import Connection
+from langgraph_gates.evidence.spark_table import SparkTable
 
 __all__ = ["MISSING_GROUP", "ChampionSource", "PairedTable", "pair_predictions"]
 
@@ -70,18 +72,18 @@ class PairedTable:
 class _Side:
     """One model's columns: the table they are in, its SQL alias, decision and score columns."""
 
-    table: TableFile
+    table: TableFile | SparkTable
     alias: str
     pred: str | None
     score: str | None
 
 
-def _col(table: TableFile, name: str) -> str | None:
+def _col(table: TableFile | SparkTable, name: str) -> str | None:
     """The file's own spelling of a column, matched without regard to case."""
     return {c.lower(): c for c in table.names}.get(name.lower())
 
 
-def _need(table: TableFile, name: str, role: str) -> str:
+def _need(table: TableFile | SparkTable, name: str, role: str) -> str:
     found = _col(table, name)
     if found is None:
         msg = f"has no {role} column {name!r} (columns: {', '.join(table.names[:12])})"
@@ -89,7 +91,7 @@ def _need(table: TableFile, name: str, role: str) -> str:
     return found
 
 
-def _held_out(con: duckdb.DuckDBPyConnection, cand: TableFile) -> tuple[str, str]:
+def _held_out(con: Connection, cand: TableFile | SparkTable) -> tuple[str, str]:
     """The held-out split's name and the SQL filter on its rows (all rows without a split)."""
     split_col = _col(cand, "split")
     if split_col is None:
@@ -119,14 +121,22 @@ def _score(side: _Side) -> str:
     return f"CAST({side.alias}.{ident(side.score or '')} AS DOUBLE)"
 
 
-def _row_id(table: TableFile) -> str:
-    """The candidate row's position, so bootstrap weights do not depend on thread order."""
+def _row_id(table: TableFile | SparkTable) -> str:
+    """The candidate row's position, so bootstrap weights do not depend on thread order.
+
+    A Spark table has no row numbers: its rows are numbered in the order of their hashes, so
+    the number does not depend on how the table is partitioned (identical rows tie, and they
+    are interchangeable, so which one gets which number changes nothing).
+    """
     if table.numbered:
         return "c.file_row_number"
-    return "hash(" + ", ".join(f"c.{ident(n)}" for n in table.names) + ")"
+    row_hash = "hash(" + ", ".join(f"c.{ident(n)}" for n in table.names) + ")"
+    if isinstance(table, SparkTable):
+        return f"row_number() OVER (ORDER BY {row_hash})"
+    return row_hash
 
 
-def _join(cand: TableFile, champ: TableFile, key: str | None) -> str:
+def _join(cand: TableFile | SparkTable, champ: TableFile | SparkTable, key: str | None) -> str:
     """The JOIN clause pairing the champion's rows with the candidate's."""
     if key is not None:
         ck, pk = _need(cand, key, "key"), _need(champ, key, "key")
@@ -152,7 +162,9 @@ def _matched(side: _Side, key: str | None) -> str:
     return f"p.{column} IS NOT NULL"
 
 
-def _champion_side(cand: TableFile, source: ChampionSource, null_values: Sequence[str]) -> _Side:
+def _champion_side(
+    cand: TableFile | SparkTable, source: ChampionSource, null_values: Sequence[str]
+) -> _Side:
     if source.path is None:
         table, alias = cand, "c"
     else:
@@ -169,8 +181,8 @@ def _champion_side(cand: TableFile, source: ChampionSource, null_values: Sequenc
 
 
 def pair_predictions(
-    con: duckdb.DuckDBPyConnection,
-    candidate: tuple[Path, str],
+    con: Connection,
+    candidate: tuple[Path, str] | SparkTable,
     champion: ChampionSource,
     *,
     group_columns: Sequence[str],
@@ -179,8 +191,10 @@ def pair_predictions(
     """Create the ``paired`` table in ``con`` from the candidate's and the champion's predictions.
 
     Args:
-        con: an open DuckDB connection (from :func:`~langgraph_gates.evidence._duck.connect`).
-        candidate: the candidate's predictions file and its name in the dossier.
+        con: an open DuckDB connection (from :func:`~langgraph_gates.evidence._duck.connect`),
+            or the Spark session's translating connection for a table.
+        candidate: the candidate's predictions file and its name in the dossier, or its
+            opened Spark table.
         champion: where the champion's predictions are.
         group_columns: slice and sensitive columns of the candidate's file to group by.
         null_values: CSV cells read as missing.
@@ -189,7 +203,11 @@ def pair_predictions(
         EvidenceError: a file cannot be read, a needed column is absent or empty, or the two
             sets of predictions are not on the same rows.
     """
-    cand = open_table(candidate[0], candidate[1], null_values=null_values)
+    cand = (
+        candidate
+        if isinstance(candidate, SparkTable)
+        else open_table(candidate[0], candidate[1], null_values=null_values)
+    )
     y_true = _need(cand, "y_true", "truth (y_true)")
     text = type_family(cand.dtype(y_true) or "") not in ("numeric", "boolean")
     split, where = _held_out(con, cand)
@@ -238,7 +256,7 @@ def pair_predictions(
     )
 
 
-def _validate(con: duckdb.DuckDBPyConnection, display: str, held_rows: int) -> int:
+def _validate(con: Connection, display: str, held_rows: int) -> int:
     """Refuse a pairing that is not one champion prediction per candidate row, on the same truth."""
     row = con.execute(
         "SELECT count(*), count(*) FILTER (WHERE NOT matched), "

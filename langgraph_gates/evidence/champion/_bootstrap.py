@@ -6,7 +6,9 @@ cancel out. Resampling is the Poisson bootstrap (each row's weight in a replicat
 Poisson(1), which approximates multinomial resampling for large n): the weight of row ``r`` in
 replicate ``b`` is a function of ``hash(r, b, seed)``, so no replicate is ever materialised and
 every replicate is one weighted aggregate over a streaming scan. Same seed, same file, same
-DuckDB version: same interval.
+DuckDB version: same interval. On a Spark table the same SQL runs translated, where ``hash`` is
+xxhash64 (:mod:`~langgraph_gates.evidence.spark_sql`): other weights, so the intervals agree
+with a file's within bootstrap error, while the point estimates (weight 1) are the same.
 
 Metrics come from weighted sums (counts of a confusion matrix, sums of losses or errors); ROC
 AUC comes from weighted score histograms of ``auc_bins`` equal-frequency bins per class (pairs
@@ -21,11 +23,11 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 
 from langgraph_gates.errors import EvidenceError
 from langgraph_gates.evidence.champion._align import PairedTable
+from langgraph_gates.evidence.engine import Connection
 
 __all__ = ["SUPPORTED_METRICS", "BootstrapSettings", "Replicates", "replicate_metrics"]
 
@@ -154,7 +156,9 @@ def _weighted(settings: BootstrapSettings, rows: str = "paired") -> str:
     """The resampled rows: every row of ``rows`` once per replicate, with its weight."""
     return (
         f"(SELECT *, {_weight_sql(settings.seed)} AS w FROM {rows}, "
-        f"(SELECT range AS b FROM range(-1, {int(settings.samples)})))"
+        # unnest(range(...)) rather than the range() table function: the same BIGINTs on DuckDB,
+        # and it translates to Spark (explode(sequence(...))) with the column still named b.
+        f"(SELECT unnest(range(-1, {int(settings.samples)})) AS b))"
     )
 
 
@@ -201,7 +205,7 @@ def _key_of(row: Sequence[object], groups: Sequence[str]) -> tuple[str, str]:
 
 
 def _collect(
-    con: duckdb.DuckDBPyConnection, sql: str, groups: Sequence[str], samples: int
+    con: Connection, sql: str, groups: Sequence[str], samples: int
 ) -> dict[tuple[str, str], dict[str, np.ndarray]]:
     """Run an aggregate query: per group key, each column as an array indexed by ``b + 1``.
 
@@ -224,7 +228,7 @@ def _collect(
     return out
 
 
-def _check_binary(con: duckdb.DuckDBPyConnection, paired: PairedTable, display: str) -> None:
+def _check_binary(con: Connection, paired: PairedTable, display: str) -> None:
     row = con.execute(
         "SELECT count(*) FILTER (WHERE y NOT IN (0, 1)), "
         "count(*) FILTER (WHERE c_pred NOT IN (0, 1) OR p_pred NOT IN (0, 1)) FROM paired"
@@ -235,7 +239,7 @@ def _check_binary(con: duckdb.DuckDBPyConnection, paired: PairedTable, display: 
 
 
 def replicate_metrics(
-    con: duckdb.DuckDBPyConnection,
+    con: Connection,
     paired: PairedTable,
     *,
     task: str,
