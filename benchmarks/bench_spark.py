@@ -23,7 +23,9 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -74,6 +76,45 @@ def child(url: str, name: str, sample_rows: int) -> None:
     }))  # fmt: skip
 
 
+def measure_sizes(
+    script: str,
+    sizes: list[int],
+    table_sql: Callable[[str, int], str],
+    prefix: str,
+    child_args: Sequence[str] = (),
+) -> tuple[list[dict[str, Any]], float]:
+    """Start a local server; per size, have it generate a table, then measure a fresh client.
+
+    The client is ``script --child URL TABLE [child_args]``, which prints its result as one JSON
+    line. Returns the results and the server's start-up time (s).
+    """
+    import warnings
+
+    from tests.spark.spark_server import spark_server
+
+    results = []
+    with spark_server() as server:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            from pyspark.sql.connect.session import SparkSession
+        session = SparkSession.builder.remote(server.url).create()
+        for rows in sizes:
+            name = f"spark_catalog.default.{prefix}_{rows}"
+            session.sql(f"DROP TABLE IF EXISTS {name}")
+            session.sql(table_sql(name, rows))
+            out = subprocess.run(
+                [sys.executable, "-W", "ignore", script, "--child", server.url, name,
+                 *child_args],
+                capture_output=True, text=True,
+            )  # fmt: skip
+            if out.returncode != 0:
+                raise SystemExit(f"the client failed on {rows:,} rows:\n{out.stderr[-3000:]}")
+            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            print(results[-1], flush=True)
+        session.stop()  # before the server stops: an open client retries for minutes at exit
+        return results, server.startup_s
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, nargs="+", default=[250_000, 1_000_000, 3_000_000])
@@ -85,30 +126,9 @@ def main() -> None:
     if args.child:
         child(*args.child, args.sample_rows)
         return
-    import warnings
-
-    from tests.spark.spark_server import spark_server
-
-    results = []
-    with spark_server() as server:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            from pyspark.sql.connect.session import SparkSession
-        session = SparkSession.builder.remote(server.url).create()
-        for rows in args.rows:
-            name = f"spark_catalog.default.bench_{rows}"
-            session.sql(f"DROP TABLE IF EXISTS {name}")
-            session.sql(_table_sql(name, rows))
-            out = subprocess.run(
-                [sys.executable, "-W", "ignore", __file__, "--child", server.url, name,
-                 "--sample-rows", str(args.sample_rows)],
-                capture_output=True, text=True,
-            )  # fmt: skip
-            if out.returncode != 0:
-                raise SystemExit(f"the client failed on {rows:,} rows:\n{out.stderr[-3000:]}")
-            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-            print(results[-1], flush=True)
-        startup = server.startup_s
+    results, startup = measure_sizes(
+        __file__, args.rows, _table_sql, "bench", ["--sample-rows", str(args.sample_rows)]
+    )
     _write(results, startup, args.sample_rows)
 
 

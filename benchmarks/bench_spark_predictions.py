@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-from bench_spark import _uniform  # noqa: E402  (the same per-row pseudo-random values)
+from bench_spark import _uniform, measure_sizes  # noqa: E402  (the same per-row values)
 
 GROUPS = ["region", "age"]
 
@@ -78,28 +77,7 @@ def main() -> None:
     if args.child:
         child(*args.child)
         return
-    import warnings
-
-    from tests.spark.spark_server import spark_server
-
-    results = []
-    with spark_server() as server:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            from pyspark.sql.connect.session import SparkSession
-        session = SparkSession.builder.remote(server.url).create()
-        for rows in args.rows:
-            name = f"spark_catalog.default.bench_predictions_{rows}"
-            session.sql(f"DROP TABLE IF EXISTS {name}")
-            session.sql(_table_sql(name, rows))
-            out = subprocess.run(
-                [sys.executable, "-W", "ignore", __file__, "--child", server.url, name],
-                capture_output=True, text=True,
-            )  # fmt: skip
-            if out.returncode != 0:
-                raise SystemExit(f"the client failed on {rows:,} rows:\n{out.stderr[-3000:]}")
-            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
-            print(results[-1], flush=True)
+    results, _ = measure_sizes(__file__, args.rows, _table_sql, "bench_predictions")
     _write(results)
 
 
