@@ -54,6 +54,7 @@ REMOTE_ENV = ("GATES_SPARK_REMOTE", "SPARK_REMOTE")
 
 _DEFAULT_PORT = 15002  # Spark Connect's own default
 _CONNECT_TIMEOUT_S = 10.0
+_FIRST_CONTACT_RETRIES = 5  # back-off 0.05, 0.2, 0.8, 3.2, 12.8 s (the default policy's steps)
 _MAX_REASON_CHARS = 300
 
 # Spark's simple type names -> the DuckDB names the checks' type table knows
@@ -183,9 +184,34 @@ def _session(remote: str, display: str) -> SparkSession:
         )
         raise EvidenceError(msg, source=display) from None
     session = _guard(lambda: SparkSession.builder.remote(remote).create(), remote, display)
-    _guard(lambda: _configure(session), remote, display)
+    _first_contact(session, remote, display)
     with _sessions_lock:
         return _sessions.setdefault(remote, session)
+
+
+def _first_contact(session: SparkSession, remote: str, display: str) -> None:
+    """Configure the new session, giving up after seconds rather than the client's minutes.
+
+    The client's default policy retries an unavailable server for at least 10 minutes (meant for
+    a cluster that restarts mid-job). A port that accepts TCP but never answers Spark Connect
+    (e.g. a ``;token=`` URL, which makes the client speak TLS, against a plaintext server)
+    would hang a review that long: the first call runs on a short policy (about 17 s of
+    back-off), and a failed session is stopped so its clean-up cannot hang the exit either.
+    """
+    from pyspark.sql.connect.client.retries import DefaultPolicy
+
+    client = session.client
+    policies = client.get_retry_policies()
+    client.set_retry_policies([DefaultPolicy(max_retries=_FIRST_CONTACT_RETRIES)])
+    try:
+        _guard(lambda: _configure(session), remote, display)
+    except EvidenceError as exc:
+        session.stop()  # best-effort by contract: never raises
+        if ";" in remote and "token=" in remote.split(";", 1)[1]:
+            hint = "; a token makes the client use TLS: does the server accept TLS?"
+            raise EvidenceError(exc.message + hint, source=display) from None
+        raise
+    client.set_retry_policies(policies)
 
 
 def close_sessions() -> None:

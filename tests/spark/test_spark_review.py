@@ -118,3 +118,18 @@ def test_a_table_and_a_file_cannot_be_compared(
     assert leakage.outcome is not Outcome.ERROR, leakage.message
     assert leakage.measured["categorical_scoring"] == "out_of_fold"
     assert any("one engine" in n for n in leakage.measured["notes"])  # type: ignore[union-attr]
+
+
+def test_a_token_against_a_plaintext_server_fails_in_seconds_not_minutes(
+    spark_connect: Any,
+) -> None:
+    """A ``;token=`` URL makes the client speak TLS; the local server does not: a one-line
+    error after a short back-off (the client's own policy retries for 10 minutes or more)."""
+    from langgraph_gates.errors import EvidenceError
+    from langgraph_gates.evidence.spark_table import open_spark_table
+
+    with pytest.raises(EvidenceError) as raised:
+        open_spark_table("spark_catalog.default.t", remote=f"{spark_connect.url}/;token=s3cret")
+    message = raised.value.one_line()
+    assert "TLS" in message and "\n" not in message
+    assert "s3cret" not in message
