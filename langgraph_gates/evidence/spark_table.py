@@ -238,6 +238,12 @@ def _reason(exc: BaseException) -> str:
     klass = str(condition() or "") if callable(condition) else ""
     lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
     first = lines[0] if lines else type(exc).__name__
+    for cause in (exc, exc.__cause__, exc.__context__):
+        code, details = getattr(cause, "code", None), getattr(cause, "details", None)
+        if callable(code) and callable(details):  # gRPC: the repr's first line says nothing
+            status = code()
+            first = f"{getattr(status, 'name', status)}: {details()}"
+            break
     if klass and first.startswith(f"[{klass}]"):
         first = first[len(klass) + 2 :].strip()
     text = f"{klass}: {first}" if klass else first
